@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SETTINGS, SETTING_NAMES, type Config, type DatabaseConfig, type LogLevel, type SettingName } from './schema.js';
+import { closestName } from './suggest.js';
+
+export interface ConfigProblem {
+  readonly setting: string;
+  readonly message: string;
+}
+
+/** Every configuration problem at once, so a person fixes them in one go rather than one per start. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Cairn cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n` +
+        problems.map((p) => `  - ${p.setting}: ${p.message}`).join('\n'),
+    );
+  }
+}
+
+export interface LoadOptions {
+  /** Base directory for relative paths (the process cwd by default). */
+  readonly cwd?: string;
+}
+
+type Raw = Partial<Record<SettingName, unknown>>;
+
+/**
+ * Reads `CAIRN_*` settings from `env` (and the JSON file named by `CAIRN_CONFIG_FILE`), validates all of
+ * them, and returns the typed configuration, or throws one `ConfigError` listing every problem: unknown
+ * names (with a "did you mean"), wrong types, and settings that do not fit together.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const problems: ConfigProblem[] = [];
+  const sources: Record<string, 'env' | 'file' | 'default' | 'generated'> = {};
+
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('CAIRN_') || value === undefined) continue;
+    fromEnv[name] = value;
+  }
+  const fromFile = readConfigFile(fromEnv['CAIRN_CONFIG_FILE'], cwd, problems);
+
+  const raw: Raw = {};
+  for (const [origin, values] of [['file', fromFile], ['env', fromEnv]] as const) {
+    for (const [name, value] of Object.entries(values)) {
+      if (!(name in SETTINGS)) {
+        const hint = closestName(name, SETTING_NAMES);
+        const where = origin === 'file' ? ' (in the config file)' : '';
+        problems.push({ setting: name, message: `unknown setting${where}${hint ? `; did you mean ${hint}?` : ''}` });
+        continue;
+      }
+      if (origin === 'env' && name === 'CAIRN_CONFIG_FILE') continue;
+      raw[name as SettingName] = value;
+      sources[name] = origin;
+    }
+  }
+
+  const parsed: Partial<Record<SettingName, unknown>> = {};
+  for (const name of SETTING_NAMES) {
+    if (name === 'CAIRN_CONFIG_FILE') continue;
+    const spec = SETTINGS[name];
+    const value = raw[name];
+    if (value === undefined || value === '') continue;
+    const result = spec.schema.safeParse(value);
+    if (result.success) parsed[name] = result.data;
+    else problems.push({ setting: name, message: describe(result.error.issues, 'secret' in spec && spec.secret) });
+  }
+
+  const host = (parsed.CAIRN_HOST as string | undefined) ?? '127.0.0.1';
+  const port = (parsed.CAIRN_PORT as number | undefined) ?? 8787;
+  const dataDir = resolve(cwd, (parsed.CAIRN_DATA_DIR as string | undefined) ?? './data');
+  const publicUrl = normalisePublicUrl(parsed.CAIRN_PUBLIC_URL as string | undefined, host, port, problems);
+  const database = parseDatabaseUrl(parsed.CAIRN_DATABASE_URL as string | undefined, dataDir, cwd, parsed, problems);
+  const secret = parsed.CAIRN_SECRET as string | undefined;
+  if (database?.dialect === 'postgres' && secret === undefined && !problems.some((p) => p.setting === 'CAIRN_SECRET')) {
+    problems.push({
+      setting: 'CAIRN_SECRET',
+      message: 'is required with PostgreSQL: every instance must share the same secret (generate one with: openssl rand -base64 48)',
+    });
+  }
+
+  if (problems.length > 0 || !database || !publicUrl) throw new ConfigError(problems);
+
+  for (const name of SETTING_NAMES) sources[name] ??= 'default';
+  const loopback = isLoopbackHost(new URL(publicUrl).hostname);
+  const url = new URL(publicUrl);
+  return {
+    http: {
+      host,
+      port,
+      publicUrl,
+      allowedHosts: (parsed.CAIRN_ALLOWED_HOSTS as string[] | undefined) ?? defaultHosts(url, loopback),
+      allowedOrigins: (parsed.CAIRN_ALLOWED_ORIGINS as string[] | undefined) ?? defaultOrigins(url, loopback),
+      bodyLimit: (parsed.CAIRN_BODY_LIMIT as number | undefined) ?? 1024 * 1024,
+      trustProxy: (parsed.CAIRN_TRUST_PROXY as boolean | undefined) ?? false,
+      shutdownTimeoutMs: (parsed.CAIRN_SHUTDOWN_TIMEOUT_MS as number | undefined) ?? 10_000,
+    },
+    database,
+    migrateOnStart: (parsed.CAIRN_MIGRATE_ON_START as boolean | undefined) ?? true,
+    dataDir,
+    secret,
+    log: { level: (parsed.CAIRN_LOG_LEVEL as LogLevel | undefined) ?? 'info' },
+    auth: {
+      cacheTtlMs: ((parsed.CAIRN_AUTH_CACHE_TTL_SECONDS as number | undefined) ?? 30) * 1000,
+      cacheMaxEntries: (parsed.CAIRN_AUTH_CACHE_MAX_ENTRIES as number | undefined) ?? 10_000,
+    },
+    flushIntervalMs: (parsed.CAIRN_FLUSH_INTERVAL_MS as number | undefined) ?? 5000,
+    sources,
+  };
+}
+
+/**
+ * Gives the configuration its server secret. With SQLite and no `CAIRN_SECRET`, the secret lives in
+ * `<dataDir>/secret` (created with mode 0600 on first start); losing that file invalidates every API key,
+ * which is why PostgreSQL deployments must pass the secret explicitly.
+ */
+export function ensureSecret(config: Config): Config & { secret: string } {
+  if (config.secret !== undefined) return config as Config & { secret: string };
+  const file = join(config.dataDir, 'secret');
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length < 32) {
+      throw new ConfigError([{ setting: 'CAIRN_SECRET', message: `the secret file ${file} is shorter than 32 characters; restore it from a backup or set CAIRN_SECRET` }]);
+    }
+    return { ...config, secret: value, sources: { ...config.sources, CAIRN_SECRET: 'file' } };
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const value = randomBytes(48).toString('base64url');
+  writeFileSync(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return { ...config, secret: value, sources: { ...config.sources, CAIRN_SECRET: 'generated' } };
+}
+
+function readConfigFile(path: unknown, cwd: string, problems: ConfigProblem[]): Record<string, unknown> {
+  if (typeof path !== 'string' || path === '') return {};
+  const full = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push({ setting: 'CAIRN_CONFIG_FILE', message: `cannot read ${full} (${code === 'ENOENT' ? 'no such file' : code ?? String(err)})` });
+    return {};
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    problems.push({ setting: 'CAIRN_CONFIG_FILE', message: `${full} is not a JSON object of CAIRN_* settings (${(err as Error).message})` });
+    return {};
+  }
+}
+
+function describe(issues: readonly { message: string }[], secret: boolean | undefined): string {
+  const text = issues.map((i) => i.message).join('; ');
+  // zod messages never echo the input, but be explicit: a secret's value must not reach the terminal.
+  return secret ? text.replace(/:[^;]*received[^;]*/gi, '') : text;
+}
+
+function normalisePublicUrl(value: string | undefined, host: string, port: number, problems: ConfigProblem[]): string | undefined {
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const raw = value ?? `http://${shownHost}:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push({ setting: 'CAIRN_PUBLIC_URL', message: 'must be an absolute http(s) URL' });
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push({ setting: 'CAIRN_PUBLIC_URL', message: 'must use http or https' });
+    return undefined;
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    problems.push({ setting: 'CAIRN_PUBLIC_URL', message: 'must be an origin only (scheme://host[:port]) with no path, query or credentials' });
+    return undefined;
+  }
+  return url.origin;
+}
+
+function parseDatabaseUrl(
+  value: string | undefined,
+  dataDir: string,
+  cwd: string,
+  parsed: Partial<Record<SettingName, unknown>>,
+  problems: ConfigProblem[],
+): DatabaseConfig | undefined {
+  const poolSize = (parsed.CAIRN_DATABASE_POOL_SIZE as number | undefined) ?? 10;
+  if (value === undefined) return { dialect: 'sqlite', path: join(dataDir, 'cairn.db') };
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      problems.push({ setting: 'CAIRN_DATABASE_URL', message: 'is not a valid postgres:// URL' });
+      return undefined;
+    }
+    return { dialect: 'postgres', url: value, poolSize };
+  }
+  const m = /^sqlite:(?:\/\/)?(.+)$/i.exec(value);
+  if (m?.[1]) {
+    const path = m[1] === ':memory:' ? ':memory:' : isAbsolute(m[1]) ? m[1] : resolve(cwd, m[1]);
+    return { dialect: 'sqlite', path };
+  }
+  problems.push({
+    setting: 'CAIRN_DATABASE_URL',
+    message: 'must start with sqlite: (e.g. sqlite:./data/cairn.db) or postgres:// (e.g. postgres://cairn@db:5432/cairn)',
+  });
+  return undefined;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+function defaultHosts(url: URL, loopback: boolean): string[] {
+  const hosts = new Set([url.hostname]);
+  if (loopback) for (const h of ['localhost', '127.0.0.1', '[::1]']) hosts.add(h);
+  return [...hosts];
+}
+
+function defaultOrigins(url: URL, loopback: boolean): string[] {
+  const origins = new Set([url.origin]);
+  if (loopback) {
+    const port = url.port ? `:${url.port}` : '';
+    for (const h of ['localhost', '127.0.0.1', '[::1]']) origins.add(`${url.protocol}//${h}${port}`);
+  }
+  return [...origins];
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Cairn reads, in one table. `loadConfig` validates against it, `cairn doctor` prints it,
+ * and the README's configuration table is written from it (`npm run docs:config` checks they agree).
+ * A setting is read from the environment or from the optional JSON config file; the environment wins.
+ */
+export interface SettingSpec {
+  readonly description: string;
+  /** Shown in docs; `undefined` = no default (optional or required as `required` says). */
+  readonly default?: string;
+  readonly secret?: boolean;
+  readonly schema: z.ZodType<unknown>;
+}
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\s*-?\d+\s*$/, 'must be a whole number')])
+    .transform((v) => Number(v))
+    .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const byteSize = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const m = /^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$/i.exec(String(v));
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'must be a size such as 1048576, 512kb or 4mb' });
+      return z.NEVER;
+    }
+    const unit = (m[2] ?? 'b').toLowerCase();
+    const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+    return Number(m[1]) * mult;
+  })
+  .pipe(z.number().int().min(1024, 'must be at least 1kb').max(64 * 1024 * 1024, 'must be at most 64mb'));
+
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+export const SETTINGS = {
+  CAIRN_CONFIG_FILE: {
+    description: 'Path of an optional JSON file whose keys are these same CAIRN_* names. Environment variables win over it.',
+    schema: z.string().min(1),
+  },
+  CAIRN_HOST: {
+    description: 'Interface to listen on. Keep 127.0.0.1 unless a reverse proxy or other hosts must reach Cairn.',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+  },
+  CAIRN_PORT: { description: 'TCP port to listen on.', default: '8787', schema: int(0, 65535) },
+  CAIRN_PUBLIC_URL: {
+    description: 'The URL clients use to reach Cairn (scheme, host, port; no path). Used in client configs and, later, as the OAuth issuer.',
+    default: 'http://127.0.0.1:<CAIRN_PORT>',
+    schema: z.string().url('must be an absolute http(s) URL'),
+  },
+  CAIRN_ALLOWED_HOSTS: {
+    description: 'Comma-separated Host header values accepted on /mcp (DNS-rebinding protection). Hostnames, optionally with :port.',
+    default: 'the public URL host; plus localhost, 127.0.0.1 and [::1] when that host is loopback',
+    schema: list,
+  },
+  CAIRN_ALLOWED_ORIGINS: {
+    description: 'Comma-separated browser Origins accepted on /mcp. Requests without an Origin header (non-browser clients) always pass.',
+    default: 'the public URL origin (and its loopback aliases)',
+    schema: list,
+  },
+  CAIRN_DATA_DIR: {
+    description: 'Directory for the embedded database and the generated server secret.',
+    default: './data',
+    schema: z.string().min(1),
+  },
+  CAIRN_DATABASE_URL: {
+    description: 'sqlite:<path> (embedded default) or postgres://user:pass@host:port/db.',
+    default: 'sqlite:<CAIRN_DATA_DIR>/cairn.db',
+    secret: true,
+    schema: z.string().min(1),
+  },
+  CAIRN_DATABASE_POOL_SIZE: { description: 'PostgreSQL connection pool size per instance.', default: '10', schema: int(1, 200) },
+  CAIRN_MIGRATE_ON_START: {
+    description: 'Apply pending database migrations at start-up (under an advisory lock on PostgreSQL).',
+    default: 'true',
+    schema: bool,
+  },
+  CAIRN_SECRET: {
+    description: 'Server secret (at least 32 characters): API-key pepper and signing key material. Generated into the data dir on first start with SQLite; required with PostgreSQL (every instance must share it).',
+    secret: true,
+    schema: z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 48)'),
+  },
+  CAIRN_LOG_LEVEL: {
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+  CAIRN_BODY_LIMIT: {
+    description: 'Largest accepted request body (bytes, or with kb/mb). Larger bodies get 413.',
+    default: '1mb',
+    schema: byteSize,
+  },
+  CAIRN_TRUST_PROXY: {
+    description: 'Trust X-Forwarded-* headers from a reverse proxy (for client IPs in logs).',
+    default: 'false',
+    schema: bool,
+  },
+  CAIRN_AUTH_CACHE_TTL_SECONDS: {
+    description: 'How long a verified API key stays in the in-memory cache. Revocation on this instance is immediate; other instances see it within this time.',
+    default: '30',
+    schema: int(0, 3600),
+  },
+  CAIRN_AUTH_CACHE_MAX_ENTRIES: { description: 'Most API keys kept in the verification cache.', default: '10000', schema: int(1, 1_000_000) },
+  CAIRN_FLUSH_INTERVAL_MS: {
+    description: 'How often key usage counters and read-access audit entries are written to the database in one batch.',
+    default: '5000',
+    schema: int(100, 600_000),
+  },
+  CAIRN_SHUTDOWN_TIMEOUT_MS: {
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.',
+    default: '10000',
+    schema: int(0, 600_000),
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'postgres'; readonly url: string; readonly poolSize: number };
+
+/** The typed, validated configuration. Nothing outside `config/` reads `process.env`. */
+export interface Config {
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Origin only, no trailing slash: `http://127.0.0.1:8787`. */
+    readonly publicUrl: string;
+    readonly allowedHosts: readonly string[];
+    readonly allowedOrigins: readonly string[];
+    readonly bodyLimit: number;
+    readonly trustProxy: boolean;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly database: DatabaseConfig;
+  readonly migrateOnStart: boolean;
+  readonly dataDir: string;
+  /** Undefined only for SQLite before `ensureSecret` generated or read it from the data dir. */
+  readonly secret: string | undefined;
+  readonly log: { readonly level: LogLevel };
+  readonly auth: { readonly cacheTtlMs: number; readonly cacheMaxEntries: number };
+  readonly flushIntervalMs: number;
+  /** Where each setting's value came from, for `cairn doctor`. */
+  readonly sources: Readonly<Record<string, 'env' | 'file' | 'default' | 'generated'>>;
+}

@@ -1,0 +1,67 @@
+import type { AccessLog, AuditEvent, AuditStore } from './audit.js';
+
+export interface BufferedAccessLogOptions {
+  /** Flush early when this many events are waiting. */
+  readonly maxBuffered: number;
+  readonly onError?: (err: unknown, dropped: number) => void;
+}
+
+/**
+ * Read events are buffered and appended in batches (on an interval, when the buffer fills, and at
+ * shutdown), so a read request does not wait for a database write. If the store is down the events stay
+ * buffered (up to 10× maxBuffered, then the oldest are dropped and reported) and go out when it returns.
+ */
+export class BufferedAccessLog implements AccessLog {
+  private buffer: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Pick<AuditStore, 'append'>,
+    private readonly options: BufferedAccessLogOptions = { maxBuffered: 1000 },
+  ) {}
+
+  record(event: AuditEvent): void {
+    this.buffer.push(event);
+    const cap = this.options.maxBuffered * 10;
+    if (this.buffer.length > cap) {
+      const dropped = this.buffer.length - cap;
+      this.buffer.splice(0, dropped);
+      this.options.onError?.(new Error('access log buffer full'), dropped);
+    }
+    if (this.buffer.length >= this.options.maxBuffered && !this.flushing) void this.flush().catch(() => undefined);
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  start(intervalMs: number): void {
+    this.stop();
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.flushing = this.store
+      .append(batch)
+      .catch((err: unknown) => {
+        this.buffer = batch.concat(this.buffer);
+        this.options.onError?.(err, 0);
+        throw err;
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+}

@@ -1,0 +1,237 @@
+import { AppError, notFound } from '../../errors/app-error.js';
+import type { AccessLog, AuditAction, AuditEvent } from '../audit/audit.js';
+import type { Clock } from '../clock.js';
+import { newId } from '../ids.js';
+import { requireScopes, type Principal } from '../principal.js';
+import {
+  contentHash,
+  MAX_BATCH,
+  MAX_CONTENT_CHARS,
+  MAX_METADATA_BYTES,
+  normaliseContent,
+  type Memory,
+  type MemoryState,
+  type Metadata,
+} from './memory.js';
+import type { InsertOutcome, MemoryFilters, MemoryStore, SearchHit } from './memory-store.js';
+
+export interface NewMemoryInput {
+  readonly content: string;
+  readonly metadata?: Metadata;
+}
+
+export interface ListInput extends Omit<MemoryFilters, 'states'> {
+  readonly state?: MemoryState;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface SearchInput {
+  readonly query: string;
+  readonly limit?: number;
+  readonly filters?: Omit<MemoryFilters, 'states'> & { readonly state?: MemoryState };
+}
+
+export interface MemoryPage {
+  readonly memories: Memory[];
+  readonly nextCursor: string | null;
+}
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;
+export const DEFAULT_SEARCH_LIMIT = 10;
+export const MAX_SEARCH_LIMIT = 100;
+
+/**
+ * Memory use cases. Every method takes the principal first, checks its scopes, and reaches storage only
+ * through the principal's workspace, so no caller can read or change another workspace's memories.
+ */
+export class MemoryService {
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly accessLog: AccessLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async add(principal: Principal, input: NewMemoryInput): Promise<InsertOutcome> {
+    const [outcome] = await this.addMany(principal, [input]);
+    return outcome!;
+  }
+
+  async addMany(principal: Principal, inputs: readonly NewMemoryInput[]): Promise<InsertOutcome[]> {
+    requireScopes(principal, 'memories:write');
+    if (inputs.length === 0) throw new AppError('INVALID_INPUT', 'At least one memory is required.');
+    if (inputs.length > MAX_BATCH) throw new AppError('INVALID_INPUT', `At most ${MAX_BATCH} memories per request.`);
+    const now = this.clock.now();
+    const items = inputs.map((input, i) => {
+      const content = checkContent(input.content, inputs.length > 1 ? `memories.${i}.content` : 'content');
+      return {
+        id: newId('mem', now),
+        authorUserId: principal.userId,
+        appId: principal.appId,
+        content,
+        metadata: checkMetadata(input.metadata ?? {}, inputs.length > 1 ? `memories.${i}.metadata` : 'metadata'),
+        contentHash: contentHash(content),
+        now,
+      };
+    });
+    return this.store.insertMany(principal, items, (m) => this.event(principal, 'memory.create', m.id, now));
+  }
+
+  async get(principal: Principal, id: string): Promise<Memory> {
+    requireScopes(principal, 'memories:read');
+    const memory = await this.store.get(principal, id);
+    if (!memory || memory.state === 'deleted') throw notFound('Memory');
+    this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now()));
+    return memory;
+  }
+
+  async list(principal: Principal, input: ListInput = {}): Promise<MemoryPage> {
+    requireScopes(principal, 'memories:read');
+    const limit = clampLimit(input.limit, DEFAULT_PAGE, MAX_PAGE);
+    const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const rows = await this.store.list(principal, {
+      ...filtersOf(input),
+      states: [input.state ?? 'active'],
+      limit: limit + 1,
+      ...(cursor ? { cursor } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    this.accessLog.record(this.event(principal, 'memory.list', null, this.clock.now(), { count: page.length }));
+    return { memories: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async search(principal: Principal, input: SearchInput): Promise<SearchHit[]> {
+    requireScopes(principal, 'memories:read');
+    const text = input.query.trim();
+    if (text.length === 0) throw new AppError('INVALID_INPUT', 'Invalid query: must not be empty.', { field: 'query' });
+    if (text.length > 2000) throw new AppError('INVALID_INPUT', 'Invalid query: at most 2000 characters.', { field: 'query' });
+    const limit = clampLimit(input.limit, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
+    const hits = await this.store.search(principal, {
+      ...filtersOf(input.filters ?? {}),
+      states: [input.filters?.state ?? 'active'],
+      text,
+      limit,
+    });
+    this.accessLog.record(this.event(principal, 'memory.search', null, this.clock.now(), { results: hits.length }));
+    return hits;
+  }
+
+  async update(principal: Principal, id: string, patch: { content?: string; metadata?: Metadata; state?: MemoryState }): Promise<Memory> {
+    requireScopes(principal, ...(patch.state === 'deleted' ? (['memories:delete'] as const) : (['memories:write'] as const)));
+    if (patch.content === undefined && patch.metadata === undefined && patch.state === undefined) {
+      throw new AppError('INVALID_INPUT', 'Nothing to update: give content, metadata or state.');
+    }
+    const now = this.clock.now();
+    const content = patch.content === undefined ? undefined : checkContent(patch.content, 'content');
+    const outcome = await this.store.update(
+      principal,
+      id,
+      {
+        ...(content === undefined ? {} : { content, contentHash: contentHash(content) }),
+        ...(patch.metadata === undefined ? {} : { metadata: checkMetadata(patch.metadata, 'metadata') }),
+        ...(patch.state === undefined ? {} : { state: patch.state }),
+        now,
+      },
+      this.event(principal, patch.state === 'deleted' ? 'memory.delete' : 'memory.update', id, now, {
+        fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
+      }),
+    );
+    if (outcome.ok) return outcome.memory;
+    if (outcome.reason === 'DUPLICATE') {
+      throw new AppError('CONFLICT', 'Another memory in this workspace already has this content.', { existingId: outcome.existingId });
+    }
+    throw notFound('Memory');
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    requireScopes(principal, 'memories:delete');
+    const now = this.clock.now();
+    const n = await this.store.deleteMany(principal, { ids: [id] }, now, () => this.event(principal, 'memory.delete', id, now));
+    if (n === 0) throw notFound('Memory');
+  }
+
+  /** Deletes the given ids, or every memory matching the filters; with neither, every memory of the workspace. */
+  async deleteMany(principal: Principal, target: { ids?: readonly string[]; filters?: Omit<MemoryFilters, 'states'> }): Promise<number> {
+    requireScopes(principal, 'memories:delete');
+    if (target.ids && target.ids.length > 1000) throw new AppError('INVALID_INPUT', 'At most 1000 ids per request.');
+    const now = this.clock.now();
+    return this.store.deleteMany(principal, target, now, (count) =>
+      this.event(principal, 'memory.bulk_delete', null, now, { count, ...(target.ids ? { ids: target.ids.length } : {}) }),
+    );
+  }
+
+  async counts(principal: Principal): Promise<Record<MemoryState, number>> {
+    requireScopes(principal, 'memories:read');
+    return this.store.count(principal);
+  }
+
+  private event(p: Principal, action: AuditAction, targetId: string | null, at: number, detail: Record<string, unknown> | null = null): AuditEvent {
+    return {
+      at,
+      workspaceId: p.workspaceId,
+      userId: p.userId,
+      credentialKind: p.credential.kind,
+      credentialId: p.credential.id,
+      appId: p.appId,
+      action,
+      targetId,
+      requestId: p.requestId ?? null,
+      detail,
+    };
+  }
+}
+
+function checkContent(raw: string, field: string): string {
+  const content = normaliseContent(raw);
+  if (content.length === 0) throw new AppError('INVALID_INPUT', `Invalid ${field}: must not be empty.`, { field });
+  if (content.length > MAX_CONTENT_CHARS) {
+    throw new AppError('INVALID_INPUT', `Invalid ${field}: at most ${MAX_CONTENT_CHARS} characters.`, { field });
+  }
+  return content;
+}
+
+function checkMetadata(metadata: Metadata, field: string): Metadata {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new AppError('INVALID_INPUT', `Invalid ${field}: must be a JSON object.`, { field });
+  }
+  const size = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+  if (size > MAX_METADATA_BYTES) {
+    throw new AppError('INVALID_INPUT', `Invalid ${field}: at most ${MAX_METADATA_BYTES} bytes of JSON.`, { field });
+  }
+  return metadata;
+}
+
+function clampLimit(value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new AppError('INVALID_INPUT', `Invalid limit: must be a whole number from 1 to ${max}.`, { field: 'limit' });
+  }
+  return value;
+}
+
+function filtersOf(input: Omit<MemoryFilters, 'states'>): Omit<MemoryFilters, 'states'> {
+  return {
+    ...(input.appId ? { appId: input.appId } : {}),
+    ...(input.authorUserId ? { authorUserId: input.authorUserId } : {}),
+    ...(input.since !== undefined ? { since: input.since } : {}),
+    ...(input.until !== undefined ? { until: input.until } : {}),
+  };
+}
+
+export function encodeCursor(m: Pick<Memory, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([m.createdAt, m.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('INVALID_INPUT', 'Invalid cursor: use the nextCursor of a previous page.', { field: 'cursor' });
+}

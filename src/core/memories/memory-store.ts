@@ -1,0 +1,84 @@
+import type { AuditEvent } from '../audit/audit.js';
+import type { Memory, MemoryState, Metadata } from './memory.js';
+
+/** Which rows a query may touch. Every `MemoryStore` method takes it first and adds it to every statement. */
+export interface WorkspaceScope {
+  readonly workspaceId: string;
+}
+
+export interface NewMemory {
+  readonly id: string;
+  readonly authorUserId: string;
+  readonly appId: string;
+  readonly content: string;
+  readonly metadata: Metadata;
+  readonly contentHash: string;
+  readonly now: number;
+}
+
+export interface MemoryFilters {
+  readonly appId?: string;
+  readonly authorUserId?: string;
+  /** Default for list and search: only `active`. */
+  readonly states?: readonly MemoryState[];
+  /** Inclusive lower bound on `createdAt` (ms). */
+  readonly since?: number;
+  /** Exclusive upper bound on `createdAt` (ms). */
+  readonly until?: number;
+}
+
+export interface ListQuery extends MemoryFilters {
+  readonly limit: number;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: { readonly createdAt: number; readonly id: string };
+}
+
+export interface SearchQuery extends MemoryFilters {
+  readonly text: string;
+  readonly limit: number;
+}
+
+export interface SearchHit {
+  readonly memory: Memory;
+  /** Higher is more relevant. Comparable within one result list only. */
+  readonly score: number;
+}
+
+export interface MemoryPatch {
+  readonly content?: string;
+  readonly contentHash?: string;
+  readonly metadata?: Metadata;
+  readonly state?: MemoryState;
+  readonly now: number;
+}
+
+export type InsertOutcome = { readonly memory: Memory; readonly created: boolean };
+
+export type UpdateOutcome =
+  | { readonly ok: true; readonly memory: Memory }
+  | { readonly ok: false; readonly reason: 'NOT_FOUND' }
+  | { readonly ok: false; readonly reason: 'DUPLICATE'; readonly existingId: string };
+
+/**
+ * The memory storage port. Implementations scope every statement by `scope.workspaceId` themselves, so
+ * no caller can forget it; a memory of another workspace behaves exactly like one that does not exist.
+ * Mutations take the audit event to append in the same transaction, so a change and its record are
+ * written together or not at all.
+ */
+export interface MemoryStore {
+  /** Inserts each memory unless an active or archived one with the same content hash exists in the workspace, in which case that one is returned with `created: false`. One transaction. */
+  insertMany(scope: WorkspaceScope, items: readonly NewMemory[], audit: (m: Memory) => AuditEvent): Promise<InsertOutcome[]>;
+  get(scope: WorkspaceScope, id: string): Promise<Memory | undefined>;
+  list(scope: WorkspaceScope, query: ListQuery): Promise<Memory[]>;
+  search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]>;
+  update(scope: WorkspaceScope, id: string, patch: MemoryPatch, audit: AuditEvent): Promise<UpdateOutcome>;
+  /** Soft-deletes the matching non-deleted memories (all of them when neither ids nor filters narrow it). Returns how many. */
+  deleteMany(
+    scope: WorkspaceScope,
+    target: { readonly ids?: readonly string[]; readonly filters?: Omit<MemoryFilters, 'states'> },
+    now: number,
+    audit: (count: number) => AuditEvent,
+  ): Promise<number>;
+  /** Count by state, for `me` and the dashboard. */
+  count(scope: WorkspaceScope): Promise<Record<MemoryState, number>>;
+}

@@ -1,0 +1,71 @@
+import { AppError, notFound } from '../../errors/app-error.js';
+import type { Clock } from '../clock.js';
+import { newId } from '../ids.js';
+import type { Role, User, UserStore, Workspace } from './user.js';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Account administration (CLI today; the dashboard and first-run setup later). */
+export class UserService {
+  constructor(
+    private readonly users: UserStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a user with a personal workspace. A taken email is a CONFLICT with a clear message, never a crash. */
+  async create(input: { email: string; name?: string | null; isAdmin?: boolean }): Promise<{ user: User; workspace: Workspace }> {
+    const email = normaliseEmail(input.email);
+    if (!EMAIL.test(email) || email.length > 320) throw new AppError('INVALID_INPUT', `"${input.email}" is not an email address.`, { field: 'email' });
+    const now = this.clock.now();
+    const user: User = { id: newId('usr', now), email, name: input.name?.trim() || null, isAdmin: input.isAdmin ?? false, disabledAt: null, createdAt: now };
+    const workspace: Workspace = { id: newId('ws', now), name: `${user.name ?? email}'s memory`, kind: 'personal', createdAt: now };
+    const outcome = await this.users.createWithPersonalWorkspace(user, workspace, {
+      at: now,
+      workspaceId: workspace.id,
+      userId: user.id,
+      credentialKind: 'cli',
+      credentialId: null,
+      appId: null,
+      action: 'user.create',
+      targetId: user.id,
+      requestId: null,
+      detail: { admin: user.isAdmin },
+    });
+    if (outcome === 'email_taken') throw new AppError('CONFLICT', `A user with the email ${email} already exists.`, { field: 'email' });
+    return { user, workspace };
+  }
+
+  async byEmail(email: string): Promise<User> {
+    const user = await this.users.findByEmail(normaliseEmail(email));
+    if (!user) throw notFound(`User ${normaliseEmail(email)}`);
+    return user;
+  }
+
+  list(): Promise<User[]> {
+    return this.users.list();
+  }
+
+  workspacesOf(userId: string): Promise<(Workspace & { role: Role })[]> {
+    return this.users.workspacesOf(userId);
+  }
+
+  /** The user and workspace behind a principal; both must exist (the credential was just verified). */
+  async describe(userId: string, workspaceId: string): Promise<{ user: User; workspace: Workspace & { role: Role } }> {
+    const [user, workspaces] = await Promise.all([this.users.findById(userId), this.users.workspacesOf(userId)]);
+    const workspace = workspaces.find((w) => w.id === workspaceId);
+    if (!user || !workspace) throw notFound('User');
+    return { user, workspace };
+  }
+
+  /** The workspace a new credential acts in: the one named (if the user is a member) or the personal one. */
+  async resolveWorkspace(userId: string, workspaceId?: string): Promise<Workspace & { role: Role }> {
+    const all = await this.users.workspacesOf(userId);
+    const chosen = workspaceId ? all.find((w) => w.id === workspaceId) : all.find((w) => w.kind === 'personal') ?? all[0];
+    if (!chosen) throw notFound('Workspace');
+    return chosen;
+  }
+}

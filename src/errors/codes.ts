@@ -1,0 +1,35 @@
+/**
+ * The one error table. Code throws `AppError(code, …)` and never chooses an HTTP status; each surface
+ * maps the code through this table in its own `to-*.ts`. Adding a code makes the compiler ask for every
+ * mapping, because `ErrorSpec` has no optional fields.
+ *
+ * rpc: a JSON-RPC error code; `'tool'` = returned to the agent as an `isError` tool result so it can read
+ * the message and try again; `null` = never reaches JSON-RPC (rejected at HTTP level first).
+ */
+export interface ErrorSpec {
+  readonly http: number;
+  readonly rpc: number | 'tool' | null;
+  /** A safe default message for the wire when none is given. */
+  readonly message: string;
+}
+
+export const ERROR_CODES = {
+  INVALID_INPUT: { http: 400, rpc: -32602, message: 'The request is invalid.' },
+  UNAUTHENTICATED: { http: 401, rpc: null, message: 'A valid credential is required.' },
+  INSUFFICIENT_SCOPE: { http: 403, rpc: 'tool', message: 'The credential lacks a required scope.' },
+  FORBIDDEN_ORIGIN: { http: 403, rpc: null, message: 'The Host or Origin of this request is not allowed.' },
+  NOT_FOUND: { http: 404, rpc: 'tool', message: 'Not found.' },
+  METHOD_NOT_ALLOWED: { http: 405, rpc: null, message: 'Method not allowed.' },
+  CONFLICT: { http: 409, rpc: 'tool', message: 'The request conflicts with existing data.' },
+  PAYLOAD_TOO_LARGE: { http: 413, rpc: null, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, rpc: null, message: 'Unsupported content type.' },
+  RATE_LIMITED: { http: 429, rpc: 'tool', message: 'Too many requests.' },
+  INTERNAL: { http: 500, rpc: -32603, message: 'Internal server error.' },
+  UNAVAILABLE: { http: 503, rpc: -32603, message: 'The service is temporarily unavailable; try again shortly.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function specFor(code: ErrorCode): ErrorSpec {
+  return ERROR_CODES[code];
+}

@@ -1,0 +1,75 @@
+import { pathToFileURL } from 'node:url';
+import { buildApp } from './app.js';
+import { ConfigError } from './config/load.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { MigrationError } from './storage/migrate.js';
+import { AppError } from './errors/app-error.js';
+import { VERSION } from './version.js';
+
+/**
+ * The server process: open the runtime, build the app, listen, and shut down gracefully on SIGTERM or
+ * SIGINT (stop accepting, finish in-flight requests, flush usage counters and the access log, close the
+ * database). A start-up failure prints its reason and exits non-zero; it never half-starts.
+ */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime({ env, migrate: 'config' });
+  } catch (err) {
+    process.exitCode = 1;
+    console.error(startupMessage(err));
+    return;
+  }
+  const { config, logger, services } = runtime;
+  const app = await buildApp({ config, services, logger });
+  services.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    force.unref();
+    try {
+      await app.close();
+      await runtime.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    console.error(`Cairn cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`);
+    process.exitCode = 1;
+    await runtime.close();
+    return;
+  }
+  const users = await services.users.list().catch(() => []);
+  logger.info(
+    { version: VERSION, url: config.http.publicUrl, database: config.database.dialect, mcp: `${config.http.publicUrl}/mcp` },
+    'Cairn is listening',
+  );
+  if (users.length === 0) {
+    logger.info('No users yet. Create the first one with: npx cairn user create --email you@example.com --admin');
+  }
+}
+
+export function startupMessage(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof MigrationError) return err.message;
+  if (err instanceof AppError && err.code === 'UNAVAILABLE') {
+    return `Cairn cannot start: the database is unreachable (${(err.cause as Error | undefined)?.message ?? err.message}).`;
+  }
+  return `Cairn cannot start: ${(err as Error)?.stack ?? String(err)}`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void serve();

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/schema.js';
+import { AppError } from '../errors/app-error.js';
+import { postgresDialect } from './dialects/postgres.js';
+import { sqliteDialect } from './dialects/sqlite.js';
+import type { StorageDialect } from './dialects/dialect.js';
+import type { Database } from './schema.js';
+import { withUnavailableMapping } from './unavailable.js';
+
+export interface Storage {
+  readonly db: Kysely<Database>;
+  readonly dialect: StorageDialect;
+  /** `select 1` against the database; throws `UNAVAILABLE` when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Wraps the Kysely dialect (tests use it to inject faults at the driver boundary). */
+  readonly wrapDialect?: (dialect: Dialect) => Dialect;
+  /** Called with errors from idle PostgreSQL connections, which would otherwise crash the process. */
+  readonly onPoolError?: (err: Error) => void;
+}
+
+/** Opens the configured database. The only place that constructs a driver. */
+export function openStorage(config: DatabaseConfig, options: OpenOptions = {}): Storage {
+  const wrap = (d: Dialect) => withUnavailableMapping(options.wrapDialect ? options.wrapDialect(d) : d);
+  if (config.dialect === 'sqlite') {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    let raw: BetterSqlite3.Database;
+    try {
+      raw = new BetterSqlite3(config.path);
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', `Cannot open the SQLite database at ${config.path}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: wrap(new SqliteDialect({ database: raw })) });
+    return {
+      db,
+      dialect: sqliteDialect(raw),
+      ping: async () => {
+        await sql`select 1`.execute(db);
+      },
+      close: () => db.destroy(),
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    // bigint (int8) columns hold millisecond timestamps and counts, all far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', (err) => options.onPoolError?.(err));
+  const db = new Kysely<Database>({ dialect: wrap(new PostgresDialect({ pool })) });
+  return {
+    db,
+    dialect: postgresDialect(),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

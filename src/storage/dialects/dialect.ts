@@ -1,0 +1,38 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from '../schema.js';
+
+/** One pending migration as read from migrations/<dialect>/NNNN_name.sql. */
+export interface MigrationFile {
+  readonly version: number;
+  readonly name: string;
+  readonly checksum: string;
+  readonly script: string;
+}
+
+/** The base memory query the repository builds (scoped, filtered, joined with apps); a dialect adds ranking. */
+export type MemoryQuery = SelectQueryBuilder<Database & { m: Database['memories']; a: Database['apps'] }, 'm' | 'a', Record<string, unknown>>;
+
+/**
+ * Everything that differs between SQLite and PostgreSQL. These files are the only ones that know which
+ * database it is; repositories call through this interface and never branch on the dialect.
+ */
+export interface StorageDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** Adds full-text matching, a `score` column (higher = better) and relevance order to a scoped query. Undefined when the text has no searchable terms. */
+  rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined;
+  /** Runs `fn` inside one transaction that holds the migration lock (so several instances can start at once). */
+  withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Executes a multi-statement migration script inside the migration transaction. */
+  runScript(trx: Kysely<Database>, script: string): Promise<void>;
+  /** True when the migrations table exists. */
+  hasMigrationsTable(trx: Kysely<Database>): Promise<boolean>;
+}
+
+/**
+ * Natural-language text to search terms: letters and digits only (so no query syntax can be injected into
+ * FTS5 or tsquery), lower-cased, de-duplicated, at most 32.
+ */
+export function searchTerms(text: string): string[] {
+  const terms = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(terms)].slice(0, 32);
+}

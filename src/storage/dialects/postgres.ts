@@ -1,0 +1,43 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { searchTerms, type MemoryQuery, type StorageDialect } from './dialect.js';
+
+/** Arbitrary, fixed: every Cairn instance takes the same advisory lock while it migrates. */
+const MIGRATION_LOCK_ID = 0x63616972; // "cair"
+
+/**
+ * PostgreSQL: a generated `tsvector` (english configuration: stemming and stop words) with a GIN index,
+ * ranked by `ts_rank_cd`; migrations under `pg_advisory_xact_lock` so instances starting together
+ * migrate once and the others wait, then find nothing to do.
+ */
+export function postgresDialect(): StorageDialect {
+  return {
+    name: 'postgres',
+    rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
+      const terms = searchTerms(text);
+      if (terms.length === 0) return undefined;
+      // Terms are letters and digits only, so joining them with | is a well-formed tsquery.
+      const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
+      return base
+        .where(sql<boolean>`m.search_vector @@ ${query}`)
+        .select(sql<number>`ts_rank_cd(m.search_vector, ${query})`.as('score'))
+        .orderBy(sql`ts_rank_cd(m.search_vector, ${query})`, 'desc')
+        .orderBy('m.updated_at', 'desc')
+        .orderBy('m.id', 'desc') as unknown as MemoryQuery;
+    },
+    async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`.execute(trx);
+        return fn(trx);
+      });
+    },
+    async runScript(trx: Kysely<Database>, script: string): Promise<void> {
+      // A query without parameters goes over the simple protocol, which accepts several statements.
+      await sql.raw(script).execute(trx);
+    },
+    async hasMigrationsTable(trx: Kysely<Database>): Promise<boolean> {
+      const r = await sql<{ t: string | null }>`SELECT to_regclass('cairn_migrations')::text AS t`.execute(trx);
+      return r.rows[0]?.t != null;
+    },
+  };
+}

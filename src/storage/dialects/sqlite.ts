@@ -1,0 +1,51 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { searchTerms, type MemoryQuery, type StorageDialect } from './dialect.js';
+
+/**
+ * SQLite: FTS5 (porter stemming, unicode61) with BM25 ranking; migrations in a BEGIN IMMEDIATE
+ * transaction, which serialises concurrent migrators on the same file.
+ */
+export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
+  return {
+    name: 'sqlite',
+    rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
+      const terms = searchTerms(text);
+      if (terms.length === 0) return undefined;
+      // Each term is quoted (a phrase of one token), joined with OR: a question matches any of its words
+      // and BM25 ranks memories that contain more, rarer words first.
+      const match = terms.map((t) => `"${t}"`).join(' OR ');
+      return base
+        .innerJoin(sql<{ rowid: number }>`memories_fts`.as('memories_fts'), (join) => join.on(sql<boolean>`memories_fts.rowid = m.seq`))
+        .where(sql<boolean>`memories_fts MATCH ${match}`)
+        .select(sql<number>`-bm25(memories_fts)`.as('score'))
+        .orderBy(sql`bm25(memories_fts)`)
+        .orderBy('m.updated_at', 'desc')
+        .orderBy('m.id', 'desc') as unknown as MemoryQuery;
+    },
+    async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      // BEGIN IMMEDIATE takes the write lock up front, so two processes migrating the same file wait for
+      // each other (busy_timeout) instead of one failing half-way when it upgrades a read lock.
+      return db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (err) {
+          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          throw err;
+        }
+      });
+    },
+    async runScript(_trx: Kysely<Database>, script: string): Promise<void> {
+      // better-sqlite3's exec runs several statements; it shares the one connection Kysely's transaction is on.
+      raw.exec(script);
+    },
+    async hasMigrationsTable(trx: Kysely<Database>): Promise<boolean> {
+      const r = await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'cairn_migrations'`.execute(trx);
+      return (r.rows[0]?.n ?? 0) > 0;
+    },
+  };
+}

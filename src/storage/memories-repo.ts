@@ -1,0 +1,180 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AuditEvent } from '../core/audit/audit.js';
+import type { Memory, MemoryState } from '../core/memories/memory.js';
+import type {
+  InsertOutcome,
+  ListQuery,
+  MemoryFilters,
+  MemoryPatch,
+  MemoryStore,
+  SearchHit,
+  SearchQuery,
+  UpdateOutcome,
+  WorkspaceScope,
+} from '../core/memories/memory-store.js';
+import { toAuditRow } from './audit-repo.js';
+import { isUniqueViolation } from './db-errors.js';
+import type { MemoryQuery, StorageDialect } from './dialects/dialect.js';
+import { parseJson, type Database, type MemoriesTable } from './schema.js';
+
+type Row = Selectable<MemoriesTable> & { app_name: string };
+
+/** `MemoryStore` over Kysely. Every statement carries `workspace_id = scope.workspaceId`. */
+export class KyselyMemoryStore implements MemoryStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StorageDialect,
+  ) {}
+
+  async insertMany(scope: WorkspaceScope, items: Parameters<MemoryStore['insertMany']>[1], audit: (m: Memory) => AuditEvent): Promise<InsertOutcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const out: InsertOutcome[] = [];
+      for (const item of items) {
+        const inserted = await trx
+          .insertInto('memories')
+          .values({
+            id: item.id,
+            workspace_id: scope.workspaceId,
+            author_user_id: item.authorUserId,
+            app_id: item.appId,
+            content: item.content,
+            metadata: JSON.stringify(item.metadata),
+            state: 'active',
+            content_hash: item.contentHash,
+            created_at: item.now,
+            updated_at: item.now,
+          })
+          // The partial unique index (workspace_id, content_hash) WHERE state <> 'deleted' makes a
+          // concurrent duplicate a no-op here rather than a second copy. The predicate must be a literal:
+          // SQLite matches it against the index's WHERE text, and a bound parameter does not match.
+          .onConflict((oc) => oc.columns(['workspace_id', 'content_hash']).where(sql.ref('state'), '<>', sql.lit('deleted')).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        const row = await scoped(trx, scope)
+          .where(inserted ? 'm.id' : 'm.content_hash', '=', inserted ? item.id : item.contentHash)
+          .where('m.state', '<>', 'deleted')
+          .executeTakeFirstOrThrow();
+        const memory = toMemory(row as Row);
+        if (inserted) await trx.insertInto('audit_log').values(toAuditRow(audit(memory))).execute();
+        out.push({ memory, created: Boolean(inserted) });
+      }
+      return out;
+    });
+  }
+
+  async get(scope: WorkspaceScope, id: string): Promise<Memory | undefined> {
+    const row = await scoped(this.db, scope).where('m.id', '=', id).executeTakeFirst();
+    return row ? toMemory(row as Row) : undefined;
+  }
+
+  async list(scope: WorkspaceScope, query: ListQuery): Promise<Memory[]> {
+    let q = filtered(scoped(this.db, scope), query);
+    if (query.cursor) {
+      const { createdAt, id } = query.cursor;
+      q = q.where((eb) => eb.or([eb('m.created_at', '<', createdAt), eb.and([eb('m.created_at', '=', createdAt), eb('m.id', '<', id)])]));
+    }
+    const rows = await q.orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').limit(query.limit).execute();
+    return rows.map((r) => toMemory(r as Row));
+  }
+
+  async search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]> {
+    const ranked = this.dialect.rankedSearch(filtered(scoped(this.db, scope), query), query.text);
+    if (!ranked) return [];
+    const rows = await ranked.limit(query.limit).execute();
+    return rows.map((r) => ({ memory: toMemory(r as Row), score: Number((r as { score: unknown }).score) }));
+  }
+
+  async update(scope: WorkspaceScope, id: string, patch: MemoryPatch, audit: AuditEvent): Promise<UpdateOutcome> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const current = await trx.selectFrom('memories').select(['state', 'content_hash']).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst();
+        if (!current) return { ok: false, reason: 'NOT_FOUND' } as const;
+        const values: Partial<Record<keyof MemoriesTable, unknown>> = { updated_at: patch.now };
+        if (patch.content !== undefined) values.content = patch.content;
+        if (patch.contentHash !== undefined) values.content_hash = patch.contentHash;
+        if (patch.metadata !== undefined) values.metadata = JSON.stringify(patch.metadata);
+        if (patch.state !== undefined) values.state = patch.state;
+        await trx.updateTable('memories').set(values as never).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).execute();
+        await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+        const row = await scoped(trx, scope).where('m.id', '=', id).executeTakeFirstOrThrow();
+        return { ok: true, memory: toMemory(row as Row) } as const;
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const hash = patch.contentHash;
+      const existing = hash
+        ? await this.db.selectFrom('memories').select('id').where('workspace_id', '=', scope.workspaceId).where('content_hash', '=', hash).where('state', '<>', 'deleted').executeTakeFirst()
+        : undefined;
+      return { ok: false, reason: 'DUPLICATE', existingId: existing?.id ?? '' };
+    }
+  }
+
+  async deleteMany(
+    scope: WorkspaceScope,
+    target: { ids?: readonly string[]; filters?: Omit<MemoryFilters, 'states'> },
+    now: number,
+    audit: (count: number) => AuditEvent,
+  ): Promise<number> {
+    if (target.ids && target.ids.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.updateTable('memories').set({ state: 'deleted', updated_at: now }).where('workspace_id', '=', scope.workspaceId).where('state', '<>', 'deleted');
+      if (target.ids) q = q.where('id', 'in', [...target.ids]);
+      const f = target.filters ?? {};
+      if (f.appId) q = q.where('app_id', '=', f.appId);
+      if (f.authorUserId) q = q.where('author_user_id', '=', f.authorUserId);
+      if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+      if (f.until !== undefined) q = q.where('created_at', '<', f.until);
+      const result = await q.executeTakeFirst();
+      const count = Number(result.numUpdatedRows);
+      if (count > 0) await trx.insertInto('audit_log').values(toAuditRow(audit(count))).execute();
+      return count;
+    });
+  }
+
+  async count(scope: WorkspaceScope): Promise<Record<MemoryState, number>> {
+    const rows = await this.db
+      .selectFrom('memories')
+      .select(['state', sql<number>`count(*)`.as('n')])
+      .where('workspace_id', '=', scope.workspaceId)
+      .groupBy('state')
+      .execute();
+    const out: Record<MemoryState, number> = { active: 0, archived: 0, deleted: 0 };
+    for (const r of rows) out[r.state] = Number(r.n);
+    return out;
+  }
+}
+
+/** The only way this repository starts a read: memories of one workspace, with their app's name. */
+function scoped(db: Kysely<Database>, scope: WorkspaceScope): MemoryQuery {
+  return db
+    .selectFrom('memories as m')
+    .innerJoin('apps as a', 'a.id', 'm.app_id')
+    .selectAll('m')
+    .select('a.name as app_name')
+    .where('m.workspace_id', '=', scope.workspaceId) as unknown as MemoryQuery;
+}
+
+function filtered(q: MemoryQuery, f: MemoryFilters): MemoryQuery {
+  if (f.states && f.states.length > 0) q = q.where('m.state', 'in', [...f.states]);
+  if (f.appId) q = q.where('m.app_id', '=', f.appId);
+  if (f.authorUserId) q = q.where('m.author_user_id', '=', f.authorUserId);
+  if (f.since !== undefined) q = q.where('m.created_at', '>=', f.since);
+  if (f.until !== undefined) q = q.where('m.created_at', '<', f.until);
+  return q;
+}
+
+function toMemory(r: Row): Memory {
+  return {
+    id: r.id,
+    workspaceId: r.workspace_id,
+    authorUserId: r.author_user_id,
+    appId: r.app_id,
+    appName: r.app_name,
+    content: r.content,
+    metadata: parseJson(r.metadata),
+    state: r.state,
+    contentHash: r.content_hash,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}

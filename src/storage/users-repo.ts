@@ -1,0 +1,104 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEvent } from '../core/audit/audit.js';
+import type { App, AppStore, Role, User, UserStore, Workspace } from '../core/users/user.js';
+import { toAuditRow } from './audit-repo.js';
+import { isUniqueViolation } from './db-errors.js';
+import type { Database, UsersTable } from './schema.js';
+import { newId } from '../core/ids.js';
+
+export class KyselyUserStore implements UserStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createWithPersonalWorkspace(user: User, workspace: Workspace, audit: AuditEvent): Promise<'created' | 'email_taken'> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('users')
+          .values({ id: user.id, email: user.email, name: user.name, is_admin: user.isAdmin ? 1 : 0, disabled_at: null, created_at: user.createdAt })
+          .execute();
+        await trx.insertInto('workspaces').values({ id: workspace.id, name: workspace.name, kind: workspace.kind, created_at: workspace.createdAt }).execute();
+        await trx.insertInto('memberships').values({ workspace_id: workspace.id, user_id: user.id, role: 'owner', created_at: user.createdAt }).execute();
+        await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+      });
+      return 'created';
+    } catch (err) {
+      // Two creations of one email racing end here too: the unique index decides, never a crash.
+      if (isUniqueViolation(err)) return 'email_taken';
+      throw err;
+    }
+  }
+
+  async findByEmail(email: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toUser);
+  }
+
+  async workspacesOf(userId: string): Promise<(Workspace & { role: Role })[]> {
+    const rows = await this.db
+      .selectFrom('memberships as ms')
+      .innerJoin('workspaces as w', 'w.id', 'ms.workspace_id')
+      .select(['w.id', 'w.name', 'w.kind', 'w.created_at', 'ms.role'])
+      .where('ms.user_id', '=', userId)
+      .orderBy('w.created_at')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, createdAt: Number(r.created_at), role: r.role }));
+  }
+
+  async roleIn(userId: string, workspaceId: string): Promise<Role | undefined> {
+    const row = await this.db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    return row?.role;
+  }
+}
+
+function toUser(r: Selectable<UsersTable>): User {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    isAdmin: Number(r.is_admin) === 1,
+    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export class KyselyAppStore implements AppStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async ensure(workspaceId: string, name: string, now: number): Promise<App> {
+    const existing = await this.find(workspaceId, name);
+    if (existing) return existing;
+    await this.db
+      .insertInto('apps')
+      .values({ id: newId('app', now), workspace_id: workspaceId, name, created_at: now })
+      .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
+      .execute();
+    const app = await this.find(workspaceId, name);
+    if (!app) throw new Error(`app ${name} vanished after insert`);
+    return app;
+  }
+
+  async get(workspaceId: string, id: string): Promise<App | undefined> {
+    const r = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+    return r ? { id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) } : undefined;
+  }
+
+  async list(workspaceId: string): Promise<App[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).orderBy('name').execute();
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) }));
+  }
+
+  private async find(workspaceId: string, name: string): Promise<App | undefined> {
+    const r = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+    return r ? { id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) } : undefined;
+  }
+}

@@ -1,0 +1,20 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { toHttpError } from '../errors/to-http.js';
+import { AuthenticationError, bearerChallenge } from './auth-hook.js';
+
+/**
+ * The JSON error handler for HTTP surfaces (REST, health): one envelope for everything, including
+ * framework errors. 5xx details go to the log with the request id, never to the caller.
+ */
+export function sendHttpError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body, log } = toHttpError(err, request.id);
+  if (log !== undefined) request.log.error({ err: log }, 'request failed');
+  else if (status >= 500) request.log.warn({ code: body.error.code }, 'request unavailable');
+  if (err instanceof AuthenticationError) reply.header('www-authenticate', bearerChallenge(err));
+  if (status === 503) reply.header('retry-after', '5');
+  return reply.code(status).header('cache-control', 'no-store').send(body);
+}
+
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.`, requestId: request.id } });
+}

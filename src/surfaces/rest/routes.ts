@@ -1,0 +1,29 @@
+import { keysCreate } from './routes/keys.create.js';
+import { keysList } from './routes/keys.list.js';
+import { keysRevoke } from './routes/keys.revoke.js';
+import { keysRotate } from './routes/keys.rotate.js';
+import { me } from './routes/me.js';
+import { memoriesBulkDelete } from './routes/memories.bulk-delete.js';
+import { memoriesCreate } from './routes/memories.create.js';
+import { memoriesDelete } from './routes/memories.delete.js';
+import { memoriesGet } from './routes/memories.get.js';
+import { memoriesList } from './routes/memories.list.js';
+import { memoriesSearch } from './routes/memories.search.js';
+import { memoriesUpdate } from './routes/memories.update.js';
+import type { RegisterRoute } from './types.js';
+
+/** Every authenticated REST route. The auth matrix test enumerates the registered routes and fails on any it does not cover. */
+export const authenticatedRoutes: readonly RegisterRoute[] = [
+  memoriesCreate,
+  memoriesList,
+  memoriesSearch,
+  memoriesBulkDelete,
+  memoriesGet,
+  memoriesUpdate,
+  memoriesDelete,
+  keysList,
+  keysCreate,
+  keysRevoke,
+  keysRotate,
+  me,
+];

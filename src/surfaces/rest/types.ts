@@ -1,0 +1,19 @@
+import type { onRequestHookHandler, FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiKeyService } from '../../auth/api-keys/api-key-service.js';
+import type { MemoryService } from '../../core/memories/memory-service.js';
+import type { UserService } from '../../core/users/user-service.js';
+
+export type RestApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** What the REST surface needs, passed in as plugin options (no global decorators). */
+export interface RestDeps {
+  readonly memories: MemoryService;
+  readonly apiKeys: ApiKeyService;
+  readonly users: UserService;
+  /** This surface's authenticator(s), declared where the surface is registered (app.ts). */
+  readonly authenticate: onRequestHookHandler;
+  readonly publicUrl: string;
+}
+
+export type RegisterRoute = (app: RestApp, deps: RestDeps) => void;

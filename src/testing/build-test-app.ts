@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../app.js';
+import { ManualClock } from '../core/clock.js';
+import type { Scope } from '../core/scopes.js';
+import type { User, Workspace } from '../core/users/user.js';
+import { createLogger } from '../logging.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { createFaultSwitch, type FaultSwitch } from './faulty-dialect.js';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+export const ALL_SCOPES: Scope[] = ['memories:read', 'memories:write', 'memories:delete', 'admin'];
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly runtime: Runtime;
+  readonly clock: ManualClock;
+  /** Cut and restore the database at the driver boundary (SQLite fault tests). */
+  readonly faults: FaultSwitch;
+  createUser(email: string, opts?: { admin?: boolean }): Promise<{ user: User; workspace: Workspace }>;
+  /** Creates a key directly through the service (as the CLI does) and returns the plaintext. */
+  createKey(owner: { user: User; workspace: Workspace }, opts?: { name?: string; scopes?: Scope[]; expiresAt?: number | null }): Promise<{ key: string; id: string }>;
+  /** `app.inject` with a Bearer key and JSON body. */
+  call(method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Defaults to an in-memory SQLite database; pass a postgres:// URL for the PostgreSQL suite. */
+  readonly databaseUrl?: string;
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * A real Cairn app (real config loading, migrations, services and surfaces) on in-memory SQLite with a
+ * manual clock, driven by `inject()`: no port, no network.
+ */
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-test-'));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  const faults = createFaultSwitch();
+  const runtime = await openRuntime({
+    env: {
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_DATABASE_URL: options.databaseUrl ?? 'sqlite::memory:',
+      CAIRN_SECRET: TEST_SECRET,
+      CAIRN_LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+    migrate: 'always',
+    clock,
+    logger: createLogger('silent'),
+    storageOptions: { wrapDialect: faults.wrap },
+  });
+  const app = await buildApp({ config: runtime.config, services: runtime.services, logger: runtime.logger });
+  await app.ready();
+  return {
+    app,
+    runtime,
+    clock,
+    faults,
+    createUser: (email, opts) => runtime.services.users.create({ email, isAdmin: opts?.admin ?? false }),
+    async createKey(owner, opts = {}) {
+      const { key, view } = await runtime.services.apiKeys.create(
+        { userId: owner.user.id, workspaceId: owner.workspace.id },
+        { name: opts.name ?? 'test-client', scopes: opts.scopes ?? ALL_SCOPES, expiresAt: opts.expiresAt ?? null },
+        { kind: 'cli', credentialId: null },
+      );
+      return { key, id: view.id };
+    },
+    call(method, url, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
+      });
+    },
+    async close() {
+      faults.up();
+      await app.close();
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
