@@ -63,6 +63,10 @@ export function openStorage(config: DatabaseConfig, options: OpenOptions = {}): 
     },
   });
   pool.on('error', (err) => options.onPoolError?.(err));
+  // The pool listens for errors only on idle clients. A connection lost while a client is checked out
+  // fails that client's query (which reaches the caller as UNAVAILABLE) and then emits 'error' on the
+  // client; without a listener that event is an uncaught exception and would crash the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: wrap(new PostgresDialect({ pool })) });
   return {
     db,

@@ -101,9 +101,19 @@ export class KyselyMemoryStore implements MemoryStore {
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const hash = patch.contentHash;
+      // A restore (state only) collides on the memory's current text, so the hash is read back when the patch has none.
+      const hash =
+        patch.contentHash ??
+        (await this.db.selectFrom('memories').select('content_hash').where('workspace_id', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst())?.content_hash;
       const existing = hash
-        ? await this.db.selectFrom('memories').select('id').where('workspace_id', '=', scope.workspaceId).where('content_hash', '=', hash).where('state', '<>', 'deleted').executeTakeFirst()
+        ? await this.db
+            .selectFrom('memories')
+            .select('id')
+            .where('workspace_id', '=', scope.workspaceId)
+            .where('content_hash', '=', hash)
+            .where('state', '<>', 'deleted')
+            .where('id', '<>', id)
+            .executeTakeFirst()
         : undefined;
       return { ok: false, reason: 'DUPLICATE', existingId: existing?.id ?? '' };
     }

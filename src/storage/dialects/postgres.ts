@@ -20,8 +20,8 @@ export function postgresDialect(): StorageDialect {
       const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
       return base
         .where(sql<boolean>`m.search_vector @@ ${query}`)
-        .select(sql<number>`ts_rank_cd(m.search_vector, ${query})`.as('score'))
-        .orderBy(sql`ts_rank_cd(m.search_vector, ${query})`, 'desc')
+        .select(rarityWeightedRank(terms).as('score'))
+        .orderBy(sql`score`, 'desc')
         .orderBy('m.updated_at', 'desc')
         .orderBy('m.id', 'desc') as unknown as MemoryQuery;
     },
@@ -40,4 +40,18 @@ export function postgresDialect(): StorageDialect {
       return r.rows[0]?.t != null;
     },
   };
+}
+
+/**
+ * ts_rank_cd alone ignores how common a word is, so a query's filler word would weigh as much as its one
+ * telling word. Like BM25 on SQLite, each term's rank is weighted by its rarity: ln(1 + matches / matches
+ * containing the term), counted over the matched rows of this (workspace-scoped, filtered) query, so the
+ * statistics never come from another workspace. A term no matched row contains adds nothing.
+ */
+function rarityWeightedRank(terms: readonly string[]) {
+  const parts = terms.map((term) => {
+    const q = sql`to_tsquery('english', ${term})`;
+    return sql`coalesce(ts_rank_cd(m.search_vector, ${q}) * ln(1 + (count(*) OVER ())::float8 / nullif(count(*) FILTER (WHERE m.search_vector @@ ${q}) OVER (), 0)), 0)`;
+  });
+  return sql<number>`(${sql.join(parts, sql` + `)})`;
 }

@@ -16,11 +16,14 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       // Each term is quoted (a phrase of one token), joined with OR: a question matches any of its words
       // and BM25 ranks memories that contain more, rarer words first.
       const match = terms.map((t) => `"${t}"`).join(' OR ');
+      // The match runs once, in a subquery that LIMIT -1 keeps SQLite from flattening. Joined directly,
+      // the planner drives the join from the workspace index and re-runs the full-text match for every
+      // memory of the workspace (about 60× slower with 3,000 memories: bench/auth-overhead.ts found it).
+      const hits = sql<{ seq: number; rank: number }>`(SELECT rowid AS seq, bm25(memories_fts) AS rank FROM memories_fts WHERE memories_fts MATCH ${match} LIMIT -1)`;
       return base
-        .innerJoin(sql<{ rowid: number }>`memories_fts`.as('memories_fts'), (join) => join.on(sql<boolean>`memories_fts.rowid = m.seq`))
-        .where(sql<boolean>`memories_fts MATCH ${match}`)
-        .select(sql<number>`-bm25(memories_fts)`.as('score'))
-        .orderBy(sql`bm25(memories_fts)`)
+        .innerJoin(hits.as('f'), (join) => join.on(sql<boolean>`f.seq = m.seq`))
+        .select(sql<number>`-f.rank`.as('score'))
+        .orderBy(sql`f.rank`)
         .orderBy('m.updated_at', 'desc')
         .orderBy('m.id', 'desc') as unknown as MemoryQuery;
     },
