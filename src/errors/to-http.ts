@@ -32,6 +32,8 @@ export function toHttpError(err: unknown, requestId: string): HttpError {
 
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
+  // A thrown string, null or undefined: the framework checks below use `in` and property access on it.
+  if (err === null || typeof err !== 'object') return new AppError('INTERNAL', undefined, undefined, { cause: err });
   const fe = err as Partial<FastifyError> & { validation?: unknown };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({

@@ -54,6 +54,12 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** RFC 6750 §3.1 challenge for a 403: every scope the operation needs, in one header (step-up asks once). */
+export function scopeChallenge(err: AppError): string {
+  const scopes = (err.details?.requiredScopes as string[] | undefined) ?? [];
+  return `Bearer realm="cairn", error="insufficient_scope", scope="${scopes.join(' ')}"`;
+}
+
 /** RFC 6750 challenge. resource_metadata and scope are added when OAuth arrives (issue 3). */
 export function bearerChallenge(err: AuthenticationError): string {
   const parts = ['Bearer realm="cairn"'];

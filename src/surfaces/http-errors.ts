@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpError } from '../errors/to-http.js';
-import { AuthenticationError, bearerChallenge } from './auth-hook.js';
+import { isAppError } from '../errors/app-error.js';
+import { AuthenticationError, bearerChallenge, scopeChallenge } from './auth-hook.js';
 
 /**
  * The JSON error handler for HTTP surfaces (REST, health): one envelope for everything, including
@@ -11,6 +12,7 @@ export function sendHttpError(err: FastifyError | Error, request: FastifyRequest
   if (log !== undefined) request.log.error({ err: log }, 'request failed');
   else if (status >= 500) request.log.warn({ code: body.error.code }, 'request unavailable');
   if (err instanceof AuthenticationError) reply.header('www-authenticate', bearerChallenge(err));
+  else if (isAppError(err) && err.code === 'INSUFFICIENT_SCOPE') reply.header('www-authenticate', scopeChallenge(err));
   if (status === 503) reply.header('retry-after', '5');
   return reply.code(status).header('cache-control', 'no-store').send(body);
 }

@@ -23,12 +23,7 @@ export class BufferedAccessLog implements AccessLog {
 
   record(event: AuditEvent): void {
     this.buffer.push(event);
-    const cap = this.options.maxBuffered * 10;
-    if (this.buffer.length > cap) {
-      const dropped = this.buffer.length - cap;
-      this.buffer.splice(0, dropped);
-      this.options.onError?.(new Error('access log buffer full'), dropped);
-    }
+    this.trimToCap();
     if (this.buffer.length >= this.options.maxBuffered && !this.flushing) void this.flush().catch(() => undefined);
   }
 
@@ -57,11 +52,22 @@ export class BufferedAccessLog implements AccessLog {
       .catch((err: unknown) => {
         this.buffer = batch.concat(this.buffer);
         this.options.onError?.(err, 0);
+        // The returned batch sits ahead of what arrived meanwhile, so the bound must be enforced again here.
+        this.trimToCap();
         throw err;
       })
       .finally(() => {
         this.flushing = undefined;
       });
     return this.flushing;
+  }
+
+  /** Drops the oldest events beyond 10 × maxBuffered and reports how many. */
+  private trimToCap(): void {
+    const cap = this.options.maxBuffered * 10;
+    if (this.buffer.length <= cap) return;
+    const dropped = this.buffer.length - cap;
+    this.buffer.splice(0, dropped);
+    this.options.onError?.(new Error('access log buffer full'), dropped);
   }
 }

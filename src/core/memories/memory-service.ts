@@ -60,8 +60,8 @@ export class MemoryService {
 
   async addMany(principal: Principal, inputs: readonly NewMemoryInput[]): Promise<InsertOutcome[]> {
     requireScopes(principal, 'memories:write');
-    if (inputs.length === 0) throw new AppError('INVALID_INPUT', 'At least one memory is required.');
-    if (inputs.length > MAX_BATCH) throw new AppError('INVALID_INPUT', `At most ${MAX_BATCH} memories per request.`);
+    if (inputs.length === 0) throw new AppError('INVALID_INPUT', 'At least one memory is required.', { field: 'memories' });
+    if (inputs.length > MAX_BATCH) throw new AppError('INVALID_INPUT', `At most ${MAX_BATCH} memories per request.`, { field: 'memories' });
     const now = this.clock.now();
     const items = inputs.map((input, i) => {
       const content = checkContent(input.content, inputs.length > 1 ? `memories.${i}.content` : 'content');
@@ -155,7 +155,7 @@ export class MemoryService {
   /** Deletes the given ids, or every memory matching the filters; with neither, every memory of the workspace. */
   async deleteMany(principal: Principal, target: { ids?: readonly string[]; filters?: Omit<MemoryFilters, 'states'> }): Promise<number> {
     requireScopes(principal, 'memories:delete');
-    if (target.ids && target.ids.length > 1000) throw new AppError('INVALID_INPUT', 'At most 1000 ids per request.');
+    if (target.ids && target.ids.length > 1000) throw new AppError('INVALID_INPUT', 'At most 1000 ids per request.', { field: 'ids' });
     const now = this.clock.now();
     return this.store.deleteMany(principal, target, now, (count) =>
       this.event(principal, 'memory.bulk_delete', null, now, { count, ...(target.ids ? { ids: target.ids.length } : {}) }),

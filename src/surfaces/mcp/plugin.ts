@@ -4,7 +4,7 @@ import { hasScope } from '../../core/scopes.js';
 import type { Principal } from '../../core/principal.js';
 import { AppError, insufficientScope } from '../../errors/app-error.js';
 import { toJsonRpcHttpError } from '../../errors/to-jsonrpc.js';
-import { AuthenticationError, bearerChallenge, principalOf } from '../auth-hook.js';
+import { AuthenticationError, bearerChallenge, principalOf, scopeChallenge } from '../auth-hook.js';
 import type { ToolContext, ToolDeps } from './tool-kit.js';
 import { TOOL_SCOPES, TOOLS } from './tools/index.js';
 
@@ -42,6 +42,9 @@ export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/',
+    // Fastify's automatic HEAD twin of GET cannot measure the web Response this handler sends (it was a 500),
+    // and MCP defines no HEAD: leave HEAD /mcp unrouted.
+    exposeHeadRoute: false,
     handler: async (request, reply) => {
       const principal = principalOf(request);
       checkToolScopes(principal, request.body);
@@ -112,7 +115,8 @@ function hostAndOriginGuard(allowedHosts: readonly string[], allowedOrigins: rea
 
 function originHostname(origin: string): string {
   try {
-    return new URL(origin).hostname.replace(/^\[|\]$/g, (m) => m);
+    // URL keeps IPv6 brackets ("[::1]"), which is the form the SDK's allow-lists use too.
+    return new URL(origin).hostname;
   } catch {
     return origin;
   }
@@ -123,10 +127,7 @@ function sendMcpError(err: FastifyError | Error, request: FastifyRequest, reply:
   const { status, body, log } = toJsonRpcHttpError(err, request.id, id);
   if (log !== undefined) request.log.error({ err: log }, 'mcp request failed');
   if (err instanceof AuthenticationError) reply.header('www-authenticate', bearerChallenge(err));
-  if (err instanceof AppError && err.code === 'INSUFFICIENT_SCOPE') {
-    const scopes = (err.details?.requiredScopes as string[] | undefined) ?? [];
-    reply.header('www-authenticate', `Bearer realm="cairn", error="insufficient_scope", scope="${scopes.join(' ')}"`);
-  }
+  if (err instanceof AppError && err.code === 'INSUFFICIENT_SCOPE') reply.header('www-authenticate', scopeChallenge(err));
   if (status === 503) reply.header('retry-after', '5');
   return reply.code(status).header('cache-control', 'no-store').send(body);
 }

@@ -97,6 +97,7 @@ export const errorResponses = {
   401: ErrorView,
   403: ErrorView,
   404: ErrorView,
+  409: ErrorView,
   413: ErrorView,
   503: ErrorView,
 } as const;
