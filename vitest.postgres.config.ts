@@ -11,7 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One file at a time: the files share one database and each resets it.
+    // One file at a time: each file creates (and drops) its own database through src/testing/postgres.ts,
+    // and running them together would only make the 2-core machine slower and the timings flakier.
     fileParallelism: false,
   },
 });
