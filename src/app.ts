@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
@@ -18,6 +18,12 @@ export interface AppDeps {
   readonly config: Config;
   readonly services: Services;
   readonly logger: Logger;
+  /**
+   * Sees every route as it is registered. Fastify has no public list of routes and an `onRoute` hook only
+   * sees routes added after it, so it has to be attached here; tests use it to prove that the auth matrix
+   * covers every route that exists.
+   */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -25,7 +31,7 @@ export interface AppDeps {
  * authenticator and error format. It never listens (main.ts does), so tests use `inject()` and the
  * benchmark can add its baseline route beside the real ones.
  */
-export async function buildApp({ config, services, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, services, logger, onRoute }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimit,
@@ -35,6 +41,7 @@ export async function buildApp({ config, services, logger }: AppDeps): Promise<F
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  if (onRoute) app.addHook('onRoute', onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(sendHttpError);

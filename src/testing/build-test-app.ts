@@ -19,12 +19,19 @@ export interface TestApp {
   readonly clock: ManualClock;
   /** Cut and restore the database at the driver boundary (SQLite fault tests). */
   readonly faults: FaultSwitch;
+  /** Every route the app registered (one entry per method), for tests that must cover them all. */
+  readonly routes: readonly RegisteredRoute[];
   createUser(email: string, opts?: { admin?: boolean }): Promise<{ user: User; workspace: Workspace }>;
   /** Creates a key directly through the service (as the CLI does) and returns the plaintext. */
   createKey(owner: { user: User; workspace: Workspace }, opts?: { name?: string; scopes?: Scope[]; expiresAt?: number | null }): Promise<{ key: string; id: string }>;
   /** `app.inject` with a Bearer key and JSON body. */
   call(method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
+}
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
 }
 
 export interface TestAppOptions {
@@ -54,13 +61,22 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: createLogger('silent'),
     storageOptions: { wrapDialect: faults.wrap },
   });
-  const app = await buildApp({ config: runtime.config, services: runtime.services, logger: runtime.logger });
+  const routes: RegisteredRoute[] = [];
+  const app = await buildApp({
+    config: runtime.config,
+    services: runtime.services,
+    logger: runtime.logger,
+    onRoute: (route) => {
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    },
+  });
   await app.ready();
   return {
     app,
     runtime,
     clock,
     faults,
+    routes,
     createUser: (email, opts) => runtime.services.users.create({ email, isAdmin: opts?.admin ?? false }),
     async createKey(owner, opts = {}) {
       const { key, view } = await runtime.services.apiKeys.create(

@@ -1,0 +1,550 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../auth/api-keys/api-key.js';
+import { SCOPES, type Scope } from '../core/scopes.js';
+import type { User, Workspace } from '../core/users/user.js';
+import { ALL_SCOPES, buildTestApp, type RegisteredRoute, type TestApp } from './build-test-app.js';
+
+/*
+ * The route × credential matrix: every route of the REST and MCP surfaces against every kind of credential,
+ * each cell pinning one status. Rows (routes) and columns (credential kinds) are separate lists, so a new
+ * credential kind (session cookies, OAuth access tokens) is one more entry in a credential list, with its
+ * own expected outcome per route, and no existing row changes.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Rows: the routes
+// ---------------------------------------------------------------------------------------------------------
+
+/** The wire format a route answers in; it decides how an outcome is read off the response. */
+export type Wire = 'rest' | 'mcp';
+
+/** The two MCP protocol eras Cairn serves on one endpoint. */
+export type McpEra = '2025-06-18' | '2026-07-28';
+export const MCP_ERAS: readonly McpEra[] = ['2025-06-18', '2026-07-28'];
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RouteCase {
+  /** Shown in test names: `PATCH /api/v1/memories/:id`, `POST /mcp tools/call get_memory [2026-07-28]`. */
+  readonly name: string;
+  readonly wire: Wire;
+  readonly method: HttpMethod;
+  /**
+   * The URL sent. `{memoryId}` and `{keyId}` become a fresh memory or key of the owner for each test (so
+   * a delete in one cell cannot change the next), `{unique}` a fresh number (so creates never dedupe).
+   */
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** JSON body; the same placeholders are replaced inside strings. */
+  readonly body?: unknown;
+  /** Every scope the route needs; empty = any valid credential will do. */
+  readonly scopes: readonly Scope[];
+  /** The status a valid credential gets. */
+  readonly success: number;
+  /** The URL or body names one of the owner's resources by id, so another workspace must get not-found. */
+  readonly namesResource: boolean;
+  /** Answers the same to every credential (no authenticator on it). */
+  readonly public?: boolean;
+  /** The MCP tool a `tools/call` row calls, for the coverage check. */
+  readonly tool?: string;
+  readonly era?: McpEra;
+}
+
+const PLACEHOLDER = /\{(memoryId|keyId|unique)\}/g;
+
+/** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
+export function routeOf(c: Pick<RouteCase, 'url'>): string {
+  return c.url.split('?')[0]!.replace(/\{(memoryId|keyId)\}/g, ':id');
+}
+
+function rest(method: HttpMethod, url: string, scopes: readonly Scope[], success: number, extra: Partial<RouteCase> = {}): RouteCase {
+  return { name: `${method} ${routeOf({ url })}`, wire: 'rest', method, url, scopes, success, namesResource: /\{(memoryId|keyId)\}/.test(url), ...extra };
+}
+
+/** Fastify answers HEAD for every GET route by running the GET handler, so each one is a route of its own here. */
+function withHeadTwins(cases: readonly RouteCase[]): RouteCase[] {
+  return cases.flatMap((c) => (c.method === 'GET' && c.wire === 'rest' ? [c, { ...c, method: 'HEAD' as const, name: c.name.replace(/^GET/, 'HEAD') }] : [c]));
+}
+
+/** Every REST route under /api/v1 with what it needs and what a valid call answers. */
+export const REST_ROUTES: readonly RouteCase[] = withHeadTwins([
+  rest('GET', '/api/v1/openapi.json', [], 200, { public: true }),
+  rest('POST', '/api/v1/memories', ['memories:write'], 201, { body: { content: 'matrix memory {unique}' } }),
+  rest('GET', '/api/v1/memories', ['memories:read'], 200),
+  rest('POST', '/api/v1/memories/search', ['memories:read'], 200, { body: { query: 'matrix' } }),
+  // Names the owner's memory, but answers 200 with `deleted: 0` to anyone else; isolation.test.ts proves nothing went.
+  rest('POST', '/api/v1/memories/bulk-delete', ['memories:delete'], 200, { body: { ids: ['{memoryId}'] }, namesResource: false }),
+  rest('GET', '/api/v1/memories/{memoryId}', ['memories:read'], 200),
+  // Metadata, not content: the same new content in two cells would be a 409 duplicate.
+  rest('PATCH', '/api/v1/memories/{memoryId}', ['memories:write'], 200, { body: { metadata: { patched: '{unique}' } } }),
+  rest('DELETE', '/api/v1/memories/{memoryId}', ['memories:delete'], 204),
+  rest('GET', '/api/v1/keys', ['admin'], 200),
+  rest('POST', '/api/v1/keys', ['admin'], 201, { body: { name: 'matrix key {unique}', scopes: ['memories:read'] } }),
+  rest('DELETE', '/api/v1/keys/{keyId}', ['admin'], 204),
+  rest('POST', '/api/v1/keys/{keyId}/rotate', ['admin'], 201, { body: {} }),
+  rest('GET', '/api/v1/me', [], 200),
+]);
+
+/** Headers a client of each era sends on a POST (SEP-2243 adds Mcp-Method and Mcp-Name in 2026-07-28). */
+export function mcpHeaders(era: McpEra, method: string, name?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': era,
+  };
+  if (era === '2026-07-28') {
+    headers['mcp-method'] = method;
+    if (name !== undefined) headers['mcp-name'] = name;
+  }
+  return headers;
+}
+
+/** A JSON-RPC request as each era's client sends it: 2026-07-28 clients carry the per-request `_meta` envelope. */
+export function mcpMessage(era: McpEra, method: string, params: Record<string, unknown> = {}): Record<string, unknown> {
+  const meta =
+    era === '2026-07-28'
+      ? {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': era,
+            'io.modelcontextprotocol/clientInfo': { name: 'cairn-auth-matrix', version: '1.0.0' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        }
+      : {};
+  return { jsonrpc: '2.0', id: 1, method, params: { ...params, ...meta } };
+}
+
+interface ToolRow {
+  readonly args: Record<string, unknown>;
+  readonly scopes: readonly Scope[];
+}
+
+/** Every MCP tool with arguments a valid call succeeds with, and the scopes it needs. */
+export const MCP_TOOL_ROWS: Readonly<Record<string, ToolRow>> = {
+  add_memories: { args: { text: 'matrix memory {unique}' }, scopes: ['memories:write'] },
+  search_memory: { args: { query: 'matrix' }, scopes: ['memories:read'] },
+  list_memories: { args: {}, scopes: ['memories:read'] },
+  get_memory: { args: { id: '{memoryId}' }, scopes: ['memories:read'] },
+  update_memory: { args: { id: '{memoryId}', metadata: { patched: '{unique}' } }, scopes: ['memories:write'] },
+  delete_memory: { args: { id: '{memoryId}' }, scopes: ['memories:delete'] },
+  delete_all_memories: { args: {}, scopes: ['memories:delete'] },
+};
+
+function mcpToolCase(era: McpEra, tool: string, row: ToolRow): RouteCase {
+  return {
+    name: `POST /mcp tools/call ${tool} [${era}]`,
+    wire: 'mcp',
+    method: 'POST',
+    url: '/mcp',
+    headers: mcpHeaders(era, 'tools/call', tool),
+    body: mcpMessage(era, 'tools/call', { name: tool, arguments: row.args }),
+    scopes: row.scopes,
+    success: 200,
+    namesResource: JSON.stringify(row.args).includes('{memoryId}'),
+    tool,
+    era,
+  };
+}
+
+/** The MCP endpoint: each tool and tools/list in both eras, and the GET/DELETE a stateless server refuses (405). */
+export const MCP_ROUTES: readonly RouteCase[] = [
+  ...MCP_ERAS.flatMap((era) => [
+    {
+      name: `POST /mcp tools/list [${era}]`,
+      wire: 'mcp' as const,
+      method: 'POST' as const,
+      url: '/mcp',
+      headers: mcpHeaders(era, 'tools/list'),
+      body: mcpMessage(era, 'tools/list'),
+      scopes: [],
+      success: 200,
+      namesResource: false,
+      era,
+    },
+    ...Object.entries(MCP_TOOL_ROWS).map(([tool, row]) => mcpToolCase(era, tool, row)),
+  ]),
+  // Stateless: no server-initiated stream (GET) and no session to end (DELETE), so a valid caller gets 405.
+  { name: 'GET /mcp', wire: 'mcp', method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-06-18' }, scopes: [], success: 405, namesResource: false },
+  { name: 'DELETE /mcp', wire: 'mcp', method: 'DELETE', url: '/mcp', headers: { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }, scopes: [], success: 405, namesResource: false },
+];
+
+export const SURFACE_ROUTES: readonly RouteCase[] = [...REST_ROUTES, ...MCP_ROUTES];
+
+// ---------------------------------------------------------------------------------------------------------
+// Coverage: a route without a row fails the build
+// ---------------------------------------------------------------------------------------------------------
+
+const COVERED_PREFIXES = ['/api/v1/', '/mcp'];
+
+function isCoveredSurface(url: string): boolean {
+  return COVERED_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
+}
+
+/** Registered `/api/v1/*` and `/mcp*` routes (method + path) that no row exercises. */
+export function uncoveredRoutes(registered: readonly RegisteredRoute[], cases: readonly RouteCase[]): string[] {
+  const covered = new Set(cases.map((c) => `${c.method} ${routeOf(c)}`));
+  return registered.filter((r) => isCoveredSurface(r.url)).map((r) => `${r.method} ${r.url}`).filter((r) => !covered.has(r));
+}
+
+/** Rows whose method + path is not a registered route (a removed or renamed route left its row behind). */
+export function staleCases(registered: readonly RegisteredRoute[], cases: readonly RouteCase[]): string[] {
+  const routes = new Set(registered.map((r) => `${r.method} ${r.url}`));
+  return cases.map((c) => `${c.method} ${routeOf(c)}`).filter((r) => !routes.has(r));
+}
+
+/** `tool [era]` pairs without a tools/call row: every tool must be pinned for every era served. */
+export function uncoveredTools(toolNames: readonly string[], cases: readonly RouteCase[]): string[] {
+  const covered = new Set(cases.filter((c) => c.tool).map((c) => `${c.tool} [${c.era}]`));
+  return toolNames.flatMap((t) => MCP_ERAS.map((era) => `${t} [${era}]`)).filter((k) => !covered.has(k));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Columns: the credential kinds
+// ---------------------------------------------------------------------------------------------------------
+
+/** What a cell must answer. */
+export type Outcome =
+  | { readonly kind: 'success' }
+  /** 401 with a Bearer challenge; `presented` = a credential was sent, so the challenge says error="invalid_token". */
+  | { readonly kind: 'unauthenticated'; readonly presented: boolean }
+  /** 403 naming every scope the route needs. */
+  | { readonly kind: 'insufficient_scope' }
+  /** The resource is someone else's: exactly what a missing id answers. */
+  | { readonly kind: 'not_found' };
+
+const SUCCESS: Outcome = { kind: 'success' };
+const ABSENT: Outcome = { kind: 'unauthenticated', presented: false };
+const INVALID: Outcome = { kind: 'unauthenticated', presented: true };
+
+/** How a credential rides on a request. */
+export interface Presentation {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+export interface CredentialKind {
+  /** Shown in test names: `… × revoked → 401 invalid_token`. */
+  readonly name: string;
+  /** Builds the credential (memoised in the world where it is costly) and says how it is sent. */
+  present(world: MatrixWorld, route: RouteCase): Promise<Presentation>;
+  /** What a non-public route answers to it. */
+  expect(route: RouteCase): Outcome;
+}
+
+export type Party = { readonly user: User; readonly workspace: Workspace };
+
+/** The app the matrix runs against, the two users in it, and memoised credentials. */
+export interface MatrixWorld {
+  readonly t: TestApp;
+  /** Whose memories and keys the rows name. */
+  readonly owner: Party;
+  /** Another user, with their own personal workspace. */
+  readonly stranger: Party;
+  /** A fresh number for `{unique}` and names. */
+  next(): number;
+  /** Builds a value once per world (revoked and expired keys, keys per scope set). */
+  once<T>(name: string, build: () => Promise<T>): Promise<T>;
+  /** An active key of `party` holding exactly `scopes`. */
+  keyFor(party: Party, scopes: readonly Scope[]): Promise<string>;
+}
+
+export async function createMatrixWorld(t: TestApp): Promise<MatrixWorld> {
+  const owner = await t.createUser('owner@example.com');
+  const stranger = await t.createUser('stranger@example.com');
+  const memo = new Map<string, Promise<unknown>>();
+  let counter = 0;
+  const world: MatrixWorld = {
+    t,
+    owner,
+    stranger,
+    next: () => ++counter,
+    once<T>(name: string, build: () => Promise<T>): Promise<T> {
+      if (!memo.has(name)) memo.set(name, build());
+      return memo.get(name) as Promise<T>;
+    },
+    keyFor(party, scopes) {
+      const sorted = [...scopes].sort();
+      return world.once(`key:${party.user.email}:${sorted.join(',')}`, async () => (await t.createKey(party, { name: 'matrix caller', scopes: sorted })).key);
+    },
+  };
+  return world;
+}
+
+/** Exactly the scopes the route needs; a route that needs none gets the narrowest key there is. */
+function scopesFor(route: RouteCase): readonly Scope[] {
+  return route.scopes.length > 0 ? route.scopes : ['memories:read'];
+}
+
+/** Every scope but the route's own; never `admin`, which implies all of them. */
+function scopesWithout(route: RouteCase): Scope[] {
+  return SCOPES.filter((s) => s !== 'admin' && !route.scopes.includes(s));
+}
+
+const bearer = (key: string): Presentation => ({ headers: { authorization: `Bearer ${key}` } });
+
+/** The API-key credential kinds. OAuth tokens and session cookies will be further lists beside this one. */
+export const API_KEY_CREDENTIALS: readonly CredentialKind[] = [
+  { name: 'no credential', present: async () => ({}), expect: () => ABSENT },
+  { name: 'malformed', present: async () => bearer('not-a-cairn-key'), expect: () => INVALID },
+  {
+    name: 'wrong checksum',
+    async present(world, route) {
+      const key = await world.keyFor(world.owner, scopesFor(route));
+      // The last characters are the checksum: one changed character is a typo the server must catch.
+      return bearer(key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a'));
+    },
+    expect: () => INVALID,
+  },
+  // Well formed, right checksum, never issued.
+  { name: 'unknown', present: async () => bearer(generateApiKey().key), expect: () => INVALID },
+  {
+    name: 'revoked',
+    async present(world) {
+      const key = await world.once('revoked', async () => {
+        const { key, id } = await world.t.createKey(world.owner, { name: 'revoked', scopes: ALL_SCOPES });
+        await world.t.runtime.services.apiKeys.revoke({ userId: world.owner.user.id, workspaceId: world.owner.workspace.id }, id, { kind: 'cli', credentialId: null });
+        return key;
+      });
+      return bearer(key);
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'expired',
+    async present(world) {
+      const key = await world.once('expired', async () => {
+        const { key } = await world.t.createKey(world.owner, { name: 'expired', scopes: ALL_SCOPES, expiresAt: world.t.clock.now() + 1000 });
+        world.t.clock.advance(1001);
+        return key;
+      });
+      return bearer(key);
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'other workspace',
+    present: async (world, route) => bearer(await world.keyFor(world.stranger, scopesFor(route))),
+    expect: (route) => (route.namesResource ? { kind: 'not_found' } : SUCCESS),
+  },
+  {
+    name: 'missing scope',
+    present: async (world, route) => bearer(await world.keyFor(world.owner, scopesWithout(route))),
+    expect: (route) => (route.scopes.length > 0 ? { kind: 'insufficient_scope' } : SUCCESS),
+  },
+  { name: 'valid', present: async (world, route) => bearer(await world.keyFor(world.owner, scopesFor(route))), expect: () => SUCCESS },
+  {
+    name: 'valid as X-API-Key',
+    present: async (world, route) => ({ headers: { 'x-api-key': await world.keyFor(world.owner, scopesFor(route)) } }),
+    expect: () => SUCCESS,
+  },
+  {
+    // URLs end up in logs and browser history, so even a valid key there is refused.
+    name: 'valid in query string',
+    present: async (world, route) => ({ query: { api_key: await world.keyFor(world.owner, scopesFor(route)) } }),
+    expect: () => INVALID,
+  },
+];
+
+export function expectedOutcome(route: RouteCase, credential: CredentialKind): Outcome {
+  return route.public ? SUCCESS : credential.expect(route);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sending a cell and judging the answer
+// ---------------------------------------------------------------------------------------------------------
+
+interface Fixtures {
+  readonly memoryId?: string;
+  readonly keyId?: string;
+  readonly unique: string;
+}
+
+async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtures> {
+  const text = route.url + JSON.stringify(route.body ?? null);
+  const unique = String(world.next());
+  const fixtures: { memoryId?: string; keyId?: string; unique: string } = { unique };
+  if (text.includes('{memoryId}')) {
+    const key = await world.keyFor(world.owner, ALL_SCOPES);
+    const res = await world.t.call('POST', '/api/v1/memories', { key, body: { content: `owner fixture ${unique}` } });
+    fixtures.memoryId = (res.json() as { memory: { id: string } }).memory.id;
+  }
+  if (text.includes('{keyId}')) fixtures.keyId = (await world.t.createKey(world.owner, { name: `target ${unique}` })).id;
+  return fixtures;
+}
+
+function fill<T>(value: T, fixtures: Fixtures): T {
+  const replace = (s: string) =>
+    s.replace(PLACEHOLDER, (_m, name: keyof Fixtures) => {
+      const v = fixtures[name];
+      if (v === undefined) throw new Error(`no fixture for {${name}}`);
+      return v;
+    });
+  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'string' ? replace(v) : v)) as T;
+}
+
+/** Sends one cell: fresh fixtures, the credential as presented, the route's own headers and body. */
+export async function sendCell(world: MatrixWorld, route: RouteCase, credential: CredentialKind): Promise<LightMyRequestResponse> {
+  const fixtures = await fixturesFor(world, route);
+  const presented = await credential.present(world, route);
+  let url = fill(route.url, fixtures);
+  if (presented.query) url += (url.includes('?') ? '&' : '?') + new URLSearchParams(presented.query).toString();
+  const body = route.body === undefined ? undefined : fill(route.body, fixtures);
+  return world.t.app.inject({
+    method: route.method,
+    url,
+    headers: { ...route.headers, ...presented.headers },
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
+}
+
+/** A JSON-RPC response, whether it came as plain JSON or as a one-event SSE stream. */
+export interface JsonRpcReply {
+  readonly result?: { readonly isError?: boolean; readonly content?: { type: string; text: string }[]; readonly structuredContent?: Record<string, unknown>; readonly [k: string]: unknown };
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: Record<string, unknown> };
+}
+
+export function readJsonRpc(res: LightMyRequestResponse): JsonRpcReply {
+  if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    const data = res.body
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice('data:'.length).trim())
+      .filter((line) => line.length > 0);
+    if (data.length !== 1) throw new Error(`expected one SSE message, got ${data.length}: ${res.body}`);
+    return JSON.parse(data[0]!) as JsonRpcReply;
+  }
+  return res.json() as JsonRpcReply;
+}
+
+/** Status and the start of the body, so a failing cell shows what it got. */
+function seen(res: LightMyRequestResponse): { status: number; body: string } {
+  return { status: res.statusCode, body: res.body.slice(0, 400) };
+}
+
+function expectChallenge(res: LightMyRequestResponse, presented: boolean): void {
+  const challenge = String(res.headers['www-authenticate'] ?? '');
+  expect(challenge).toMatch(/^Bearer /);
+  // RFC 6750 §3.1: a request without credentials gets no error code, a bad credential gets invalid_token.
+  if (presented) expect(challenge).toContain('error="invalid_token"');
+  else expect(challenge).not.toContain('error=');
+}
+
+function judgeRest(route: RouteCase, outcome: Outcome, res: LightMyRequestResponse): void {
+  const hasBody = route.method !== 'HEAD';
+  const error = () => (res.json() as { error: { code: string; message: string; details?: { requiredScopes?: string[] } } }).error;
+  switch (outcome.kind) {
+    case 'success':
+      expect(seen(res)).toMatchObject({ status: route.success });
+      return;
+    case 'unauthenticated':
+      expect(seen(res)).toMatchObject({ status: 401 });
+      expectChallenge(res, outcome.presented);
+      if (hasBody) expect(error().code).toBe('UNAUTHENTICATED');
+      return;
+    case 'insufficient_scope':
+      expect(seen(res)).toMatchObject({ status: 403 });
+      // RFC 6750 §3.1: the 403 names every scope the operation needs, so a client can step up once.
+      expect(String(res.headers['www-authenticate'] ?? '')).toContain(`error="insufficient_scope", scope="${route.scopes.join(' ')}"`);
+      if (hasBody) {
+        expect(error().code).toBe('INSUFFICIENT_SCOPE');
+        expect(error().details?.requiredScopes).toEqual(route.scopes);
+        for (const s of route.scopes) expect(error().message).toContain(s);
+      }
+      return;
+    case 'not_found':
+      expect(seen(res)).toMatchObject({ status: 404 });
+      if (hasBody) expect(error().code).toBe('NOT_FOUND');
+      return;
+  }
+}
+
+function judgeMcp(route: RouteCase, outcome: Outcome, res: LightMyRequestResponse): void {
+  switch (outcome.kind) {
+    case 'success': {
+      expect(seen(res)).toMatchObject({ status: route.success });
+      if (route.success !== 200) return;
+      const reply = readJsonRpc(res);
+      expect(reply.error).toBeUndefined();
+      expect(reply.result?.isError ?? false).toBe(false);
+      // Only the 2026-07-28 path marks a result complete: proof the modern client was not served as a legacy one.
+      if (route.era === '2026-07-28') expect(reply.result?.resultType).toBe('complete');
+      else expect(reply.result).not.toHaveProperty('resultType');
+      return;
+    }
+    case 'unauthenticated': {
+      // Authentication fails at HTTP level, before JSON-RPC dispatch.
+      expect(seen(res)).toMatchObject({ status: 401 });
+      expectChallenge(res, outcome.presented);
+      const reply = readJsonRpc(res);
+      expect(reply.error).toMatchObject({ code: -32001, data: { code: 'UNAUTHENTICATED' } });
+      return;
+    }
+    case 'insufficient_scope': {
+      expect(seen(res)).toMatchObject({ status: 403 });
+      const challenge = String(res.headers['www-authenticate'] ?? '');
+      expect(challenge).toMatch(/^Bearer /);
+      expect(challenge).toContain('error="insufficient_scope"');
+      expect(challenge).toContain(`scope="${route.scopes.join(' ')}"`);
+      expect(readJsonRpc(res).error).toMatchObject({ data: { code: 'INSUFFICIENT_SCOPE', requiredScopes: [...route.scopes] } });
+      return;
+    }
+    case 'not_found': {
+      // A domain failure inside a tool is a result the agent can read, word for word what a missing id gets.
+      expect(seen(res)).toMatchObject({ status: 200 });
+      const result = readJsonRpc(res).result;
+      expect(result?.isError).toBe(true);
+      expect(result?.content?.[0]?.text).toBe('NOT_FOUND: Memory not found.');
+      return;
+    }
+  }
+}
+
+const JUDGES: Record<Wire, (route: RouteCase, outcome: Outcome, res: LightMyRequestResponse) => void> = { rest: judgeRest, mcp: judgeMcp };
+
+/** `401`, `401 invalid_token`, `403 memories:write`, `404`, `200 isError NOT_FOUND`. */
+export function describeOutcome(route: RouteCase, outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'success':
+      return String(route.success);
+    case 'unauthenticated':
+      return outcome.presented ? '401 invalid_token' : '401';
+    case 'insufficient_scope':
+      return `403 ${route.scopes.join(' ')}`;
+    case 'not_found':
+      return route.wire === 'mcp' ? '200 isError NOT_FOUND' : '404';
+  }
+}
+
+const WIRE_LABELS: Record<Wire, string> = { rest: 'REST', mcp: 'MCP' };
+
+export interface SurfaceAuthSuiteOptions {
+  readonly routes: readonly RouteCase[];
+  readonly credentials: readonly CredentialKind[];
+}
+
+/**
+ * Registers one test per cell, named `POST /api/v1/memories × revoked → 401 invalid_token`, against one
+ * real app on in-memory SQLite. Cells share the app but not their fixtures: each builds its own memory or
+ * key to act on, so order does not matter.
+ */
+export function runSurfaceAuthSuite({ routes, credentials }: SurfaceAuthSuiteOptions): void {
+  let world: MatrixWorld;
+  beforeAll(async () => {
+    world = await createMatrixWorld(await buildTestApp());
+  });
+  afterAll(async () => world.t.close());
+
+  for (const wire of new Set(routes.map((r) => r.wire))) {
+    describe(`${WIRE_LABELS[wire]} route × credential matrix`, () => {
+      for (const route of routes.filter((r) => r.wire === wire)) {
+        for (const credential of credentials) {
+          const outcome = expectedOutcome(route, credential);
+          it(`${route.name} × ${credential.name} → ${describeOutcome(route, outcome)}`, async () => {
+            JUDGES[route.wire](route, outcome, await sendCell(world, route, credential));
+          });
+        }
+      }
+    });
+  }
+}
