@@ -1,9 +1,10 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from './app.js';
 import { ConfigError } from './config/load.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { MigrationError } from './storage/migrate.js';
-import { AppError } from './errors/app-error.js';
+import { explainError } from './cli/explain-error.js';
 import { VERSION } from './version.js';
 
 /**
@@ -64,12 +65,15 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
 }
 
+/**
+ * Why the server could not start, in one paragraph for anything the operator can fix (configuration,
+ * migrations, an unreachable database, an unwritable data directory); the stack only for a bug.
+ */
 export function startupMessage(err: unknown): string {
   if (err instanceof ConfigError || err instanceof MigrationError) return err.message;
-  if (err instanceof AppError && err.code === 'UNAVAILABLE') {
-    return `Cairn cannot start: the database is unreachable (${(err.cause as Error | undefined)?.message ?? err.message}).`;
-  }
-  return `Cairn cannot start: ${(err as Error)?.stack ?? String(err)}`;
+  const known = explainError(err);
+  return known !== undefined ? `Cairn cannot start: ${known}` : `Cairn cannot start: ${(err as Error)?.stack ?? String(err)}`;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void serve();
+// realpath: a symlinked path to this file (npm links, /usr/local/bin) must still count as running it.
+if (process.argv[1] && existsSync(process.argv[1]) && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url) void serve();
