@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyRequest } from 'fastify';
+import { buildApp } from '../src/app.js';
+import type { Principal } from '../src/core/principal.js';
+import { openRuntime } from '../src/runtime.js';
+import { mcpSurface } from '../src/surfaces/mcp/plugin.js';
+import { restSurface } from '../src/surfaces/rest/plugin.js';
+import { VERSION } from '../src/version.js';
+
+/**
+ * The benchmark's server, run in its own process (bench/auth-overhead.ts forks it) so the load generator
+ * does not share its event loop. It is the real Cairn app (openRuntime + buildApp on a temporary SQLite
+ * file, seeded with memories) plus, for comparison:
+ *   - GET /bench/hello: a bare Fastify route, the machine's yardstick;
+ *   - /bench/noauth/api and /bench/noauth/mcp: the SAME surface plugins, mounted with an authenticator that
+ *     only sets a fixed principal. The one difference from /api and /mcp is authentication.
+ * When it is listening it sends `ReadyMessage` to the parent; it exits when the parent disconnects.
+ */
+
+export interface ReadyMessage {
+  readonly port: number;
+  /** One credential per kind the benchmark measures. Issue 3 adds an OAuth access token here. */
+  readonly credentials: { readonly apiKey: string };
+  readonly memories: number;
+  /** Where the unauthenticated copies of the surfaces are mounted. */
+  readonly noauthPrefix: string;
+}
+
+const NOAUTH_PREFIX = '/bench/noauth';
+/** Words the seeded memories are made of. */
+const WORDS = [
+  'coffee', 'tea', 'morning', 'evening', 'python', 'typescript', 'rust', 'project', 'meeting', 'deadline',
+  'prefers', 'likes', 'avoids', 'works', 'lives', 'berlin', 'lisbon', 'dark', 'mode', 'editor', 'keyboard',
+  'vegetarian', 'running', 'cycling', 'music', 'jazz', 'reading', 'novels', 'weekend', 'travel', 'daughter',
+  'birthday', 'allergy', 'peanuts', 'review', 'release', 'database', 'postgres', 'sqlite', 'deploy',
+];
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  const count = Number(process.env.BENCH_MEMORIES ?? 3000);
+  const runtime = await openRuntime({
+    env: {
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
+      CAIRN_LOG_LEVEL: 'silent',
+      CAIRN_PORT: '0',
+    },
+    migrate: 'always',
+  });
+  const { services } = runtime;
+  const owner = await services.users.create({ email: 'bench@example.com', isAdmin: true });
+  const { key } = await services.apiKeys.create(
+    { userId: owner.user.id, workspaceId: owner.workspace.id },
+    { name: 'bench', scopes: ['memories:read', 'memories:write'] },
+    { kind: 'cli', credentialId: null },
+  );
+  const verified = await services.verifier.verify(key);
+  if (!verified.ok) throw new Error(`the benchmark key does not verify: ${verified.reason}`);
+  await seed(verified.principal, services.memories, count);
+
+  const app = await buildApp({ config: runtime.config, services, logger: runtime.logger });
+  app.get('/bench/hello', async () => ({ hello: 'world' }));
+  const fixedPrincipal = fixedAuthenticator(verified.principal);
+  await app.register(restSurface, {
+    prefix: `${NOAUTH_PREFIX}/api`,
+    authenticate: fixedPrincipal,
+    memories: services.memories,
+    apiKeys: services.apiKeys,
+    users: services.users,
+    publicUrl: runtime.config.http.publicUrl,
+  });
+  await app.register(mcpSurface, {
+    prefix: `${NOAUTH_PREFIX}/mcp`,
+    authenticate: fixedPrincipal,
+    memories: services.memories,
+    allowedHosts: runtime.config.http.allowedHosts,
+    allowedOrigins: runtime.config.http.allowedOrigins,
+    version: VERSION,
+    bodyLimit: runtime.config.http.bodyLimit,
+  });
+  services.start();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await app.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('disconnect', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+  // The parent asks for this process's CPU time around each measurement: CPU per request barely moves
+  // when other processes load the machine, where requests/s does.
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuMicros: user + system });
+    }
+  });
+  const ready: ReadyMessage = { port: address.port, credentials: { apiKey: key }, memories: count, noauthPrefix: NOAUTH_PREFIX };
+  process.send?.(ready);
+}
+
+/** The stand-in for authentication: the same principal the API key yields, with the request id, and no checks. */
+function fixedAuthenticator(principal: Principal) {
+  return async function authenticateFixed(request: FastifyRequest): Promise<void> {
+    request.principal = { ...principal, requestId: request.id };
+  };
+}
+
+async function seed(principal: Principal, memories: { addMany: (p: Principal, m: { content: string }[]) => Promise<unknown> }, count: number) {
+  let state = 42;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
+  for (let done = 0; done < count; ) {
+    const batch: { content: string }[] = [];
+    for (; batch.length < 100 && done < count; done++) {
+      const words = Array.from({ length: 8 + (next() % 8) }, () => WORDS[next() % WORDS.length]!);
+      // Every 25th memory mentions espresso: the benchmark's query matches 4% of them, a selective search
+      // whose cost does not drown the authentication cost being measured.
+      if (done % 25 === 0) words.push('espresso');
+      batch.push({ content: `Memory ${done}: ${words.join(' ')}.` });
+    }
+    await memories.addMany(principal, batch);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('bench server failed:', err);
+  process.exit(1);
+});
