@@ -23,7 +23,9 @@ export function postgresDialect(): StorageDialect {
         .select(rarityWeightedRank(terms).as('score'))
         .orderBy(sql`score`, 'desc')
         .orderBy('m.updated_at', 'desc')
-        .orderBy('m.id', 'desc') as unknown as MemoryQuery;
+        // Insertion order last: ids end in random characters, so they would order equal scores
+        // differently in two otherwise identical databases.
+        .orderBy('m.seq', 'desc') as unknown as MemoryQuery;
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(async (trx) => {

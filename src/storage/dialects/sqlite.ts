@@ -25,7 +25,9 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
         .select(sql<number>`-f.rank`.as('score'))
         .orderBy(sql`f.rank`)
         .orderBy('m.updated_at', 'desc')
-        .orderBy('m.id', 'desc') as unknown as MemoryQuery;
+        // Insertion order last: ids end in random characters, so they would order equal scores
+        // differently in two otherwise identical databases.
+        .orderBy('m.seq', 'desc') as unknown as MemoryQuery;
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       // BEGIN IMMEDIATE takes the write lock up front, so two processes migrating the same file wait for
