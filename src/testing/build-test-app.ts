@@ -8,6 +8,7 @@ import type { Scope } from '../core/scopes.js';
 import type { User, Workspace } from '../core/users/user.js';
 import { createLogger } from '../logging.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import type { MemoryView } from '../surfaces/rest/views.js';
 import { createFaultSwitch, type FaultSwitch } from './faulty-dialect.js';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -24,6 +25,11 @@ export interface TestApp {
   createUser(email: string, opts?: { admin?: boolean }): Promise<{ user: User; workspace: Workspace }>;
   /** Creates a key directly through the service (as the CLI does) and returns the plaintext. */
   createKey(owner: { user: User; workspace: Workspace }, opts?: { name?: string; scopes?: Scope[]; expiresAt?: number | null }): Promise<{ key: string; id: string }>;
+  /**
+   * Adds one memory over REST one second after the previous one (so creation order is unambiguous) and
+   * returns it; fails the test unless the memory was newly created.
+   */
+  addMemory(key: string, content: string, metadata?: Record<string, unknown>): Promise<MemoryView>;
   /** `app.inject` with a Bearer key and JSON body. */
   call(method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -71,6 +77,16 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   await app.ready();
+  const call: TestApp['call'] = (method, url, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    return app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
+    });
+  };
   return {
     app,
     runtime,
@@ -86,16 +102,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       );
       return { key, id: view.id };
     },
-    call(method, url, opts = {}) {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-      return app.inject({
-        method: method as 'GET',
-        url,
-        headers,
-        ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
-      });
+    async addMemory(key, content, metadata) {
+      clock.advance(1000);
+      const res = await call('POST', '/api/v1/memories', { key, body: { content, ...(metadata ? { metadata } : {}) } });
+      if (res.statusCode !== 201) throw new Error(`adding a memory answered ${res.statusCode}: ${res.body}`);
+      return (res.json() as { memory: MemoryView }).memory;
     },
+    call,
     async close() {
       faults.up();
       await app.close();

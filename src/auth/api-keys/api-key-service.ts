@@ -65,20 +65,10 @@ export class ApiKeyService {
     const now = this.clock.now();
     if (input.expiresAt != null && input.expiresAt <= now) throw new AppError('INVALID_INPUT', 'Invalid expiresAt: must be in the future.', { field: 'expiresAt' });
     const app = await this.apps.ensure(owner.workspaceId, name, now);
-    const { key, displayPrefix } = generateApiKey();
-    const record = {
-      id: newId('key', now),
-      userId: owner.userId,
-      workspaceId: owner.workspaceId,
-      appId: app.id,
-      name,
-      prefix: displayPrefix,
-      hash: this.verifier.hash(key),
-      scopes: [...new Set(input.scopes)].sort(),
-      createdAt: now,
-      expiresAt: input.expiresAt ?? null,
-      revokedAt: null,
-    };
+    const { key, record } = this.mint(
+      { userId: owner.userId, workspaceId: owner.workspaceId, appId: app.id, name, scopes: [...new Set(input.scopes)].sort(), expiresAt: input.expiresAt ?? null },
+      now,
+    );
     await this.store.insert(record, this.event(owner, actor, 'key.create', record.id, now, { name, scopes: record.scopes }));
     return { key, view: toView({ ...record, lastUsedAt: null, usageCount: 0, rotatedTo: null }, now) };
   }
@@ -136,25 +126,22 @@ export class ApiKeyService {
     if (!old) throw notFound('API key');
     const oldStatus = toView(old, now).status;
     if (oldStatus !== 'active') throw new AppError('CONFLICT', `This key is ${oldStatus} and cannot be rotated; create a new key instead.`);
-    const { key, displayPrefix } = generateApiKey();
-    const replacement = {
-      id: newId('key', now),
-      userId: old.userId,
-      workspaceId: old.workspaceId,
-      appId: old.appId,
-      name: old.name,
-      prefix: displayPrefix,
-      hash: this.verifier.hash(key),
-      scopes: old.scopes,
-      createdAt: now,
-      expiresAt: old.expiresAt,
-      revokedAt: null,
-    };
+    const { key, record: replacement } = this.mint(
+      { userId: old.userId, workspaceId: old.workspaceId, appId: old.appId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt },
+      now,
+    );
     const oldExpiresAt = now + graceSeconds * 1000;
     await this.store.rotate(old.id, oldExpiresAt, replacement, this.event(owner, actor, 'key.rotate', old.id, now, { replacement: replacement.id, graceSeconds }));
     this.verifier.invalidate(old.id);
     const updatedOld = await this.store.get(owner.userId, owner.workspaceId, id);
     return { key, view: toView({ ...replacement, lastUsedAt: null, usageCount: 0, rotatedTo: null }, now), old: toView(updatedOld ?? old, now) };
+  }
+
+  /** A fresh secret and the row that stands for it: only the HMAC and a display prefix are kept. */
+  private mint(fields: Pick<ApiKeyRecord, 'userId' | 'workspaceId' | 'appId' | 'name' | 'scopes' | 'expiresAt'>, now: number) {
+    const { key, displayPrefix } = generateApiKey();
+    const record = { ...fields, id: newId('key', now), prefix: displayPrefix, hash: this.verifier.hash(key), createdAt: now, revokedAt: null };
+    return { key, record };
   }
 
   private event(owner: KeyOwner, actor: KeyActor, action: AuditAction, targetId: string, at: number, detail: Record<string, unknown> | null = null): AuditEvent {

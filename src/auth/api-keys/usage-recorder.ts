@@ -1,3 +1,4 @@
+import { FlushLoop } from '../../core/flush-loop.js';
 import type { ApiKeyStore, UsageDelta } from './api-key-store.js';
 
 export interface Logger {
@@ -10,8 +11,7 @@ export interface Logger {
  */
 export class UsageRecorder {
   private pending = new Map<string, { count: number; lastUsedAt: number }>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly loop = new FlushLoop(() => this.writePending());
 
   constructor(
     private readonly store: Pick<ApiKeyStore, 'applyUsage'>,
@@ -37,34 +37,30 @@ export class UsageRecorder {
   }
 
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), intervalMs);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
   }
 
   /** Writes what has accumulated. Concurrent calls share one flush. */
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+  flush(): Promise<void> {
+    return this.loop.flush();
+  }
+
+  private async writePending(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
     const deltas: UsageDelta[] = [...batch].map(([keyId, v]) => ({ keyId, count: v.count, lastUsedAt: v.lastUsedAt }));
-    this.flushing = this.store
-      .applyUsage(deltas)
-      .catch((err: unknown) => {
-        // Put the counts back so nothing is lost; they go out with the next flush.
-        for (const d of deltas) this.add(d.keyId, d.count, d.lastUsedAt);
-        this.log?.warn({ err, keys: deltas.length }, 'could not write API key usage; will retry');
-        throw err;
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    return this.flushing;
+    try {
+      await this.store.applyUsage(deltas);
+    } catch (err) {
+      // Put the counts back so nothing is lost; they go out with the next flush.
+      for (const d of deltas) this.add(d.keyId, d.count, d.lastUsedAt);
+      this.log?.warn({ err, keys: deltas.length }, 'could not write API key usage; will retry');
+      throw err;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { FlushLoop } from '../flush-loop.js';
 import type { AccessLog, AuditEvent, AuditStore } from './audit.js';
 
 export interface BufferedAccessLogOptions {
@@ -13,8 +14,7 @@ export interface BufferedAccessLogOptions {
  */
 export class BufferedAccessLog implements AccessLog {
   private buffer: AuditEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly loop = new FlushLoop(() => this.writeBuffered());
 
   constructor(
     private readonly store: Pick<AuditStore, 'append'>,
@@ -24,7 +24,7 @@ export class BufferedAccessLog implements AccessLog {
   record(event: AuditEvent): void {
     this.buffer.push(event);
     this.trimToCap();
-    if (this.buffer.length >= this.options.maxBuffered && !this.flushing) void this.flush().catch(() => undefined);
+    if (this.buffer.length >= this.options.maxBuffered && !this.loop.busy) void this.flush().catch(() => undefined);
   }
 
   get pending(): number {
@@ -32,34 +32,31 @@ export class BufferedAccessLog implements AccessLog {
   }
 
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), intervalMs);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
   }
 
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+  /** Appends what is buffered. Concurrent calls share one append. */
+  flush(): Promise<void> {
+    return this.loop.flush();
+  }
+
+  private async writeBuffered(): Promise<void> {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.flushing = this.store
-      .append(batch)
-      .catch((err: unknown) => {
-        this.buffer = batch.concat(this.buffer);
-        this.options.onError?.(err, 0);
-        // The returned batch sits ahead of what arrived meanwhile, so the bound must be enforced again here.
-        this.trimToCap();
-        throw err;
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    return this.flushing;
+    try {
+      await this.store.append(batch);
+    } catch (err) {
+      this.buffer = batch.concat(this.buffer);
+      this.options.onError?.(err, 0);
+      // The returned batch sits ahead of what arrived meanwhile, so the bound must be enforced again here.
+      this.trimToCap();
+      throw err;
+    }
   }
 
   /** Drops the oldest events beyond 10 × maxBuffered and reports how many. */

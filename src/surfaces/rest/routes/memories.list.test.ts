@@ -18,13 +18,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-/** Adds one memory per call, one second apart, so creation order is unambiguous. */
-async function add(content: string, withKey = key): Promise<MemoryView> {
-  t.clock.advance(1000);
-  const res = await t.call('POST', '/api/v1/memories', { key: withKey, body: { content } });
-  expect(res.statusCode).toBe(201);
-  return (res.json() as { memory: MemoryView }).memory;
-}
+const add = (content: string, withKey = key): Promise<MemoryView> => t.addMemory(withKey, content);
 
 async function list(query: string): Promise<Page> {
   const res = await t.call('GET', `/api/v1/memories${query}`, { key });

@@ -18,12 +18,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-async function add(content: string, withKey = key): Promise<MemoryView> {
-  t.clock.advance(1000);
-  const res = await t.call('POST', '/api/v1/memories', { key: withKey, body: { content } });
-  expect(res.statusCode).toBe(201);
-  return (res.json() as { memory: MemoryView }).memory;
-}
+const add = (content: string, withKey = key): Promise<MemoryView> => t.addMemory(withKey, content);
 
 async function search(body: unknown): Promise<Results> {
   const res = await t.call('POST', '/api/v1/memories/search', { key, body });
