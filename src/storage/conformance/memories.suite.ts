@@ -296,6 +296,25 @@ export function runMemoriesSuite(factory: StorageFactory): void {
         expect(await f.memories.count(scopeOf(ada))).toEqual({ active: 1, archived: 0, deleted: 0 });
       });
 
+      it('ignores stop words: a memory sharing only "what", "did" and "the" with the question is not a match', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        const hit = await add(f, ada, 'the nightly backup runs at two');
+        await add(f, ada, 'what did the cat do', { now: T0 + 1000 });
+        const hits = await f.memories.search(scopeOf(ada), { text: 'What did the backup do?', limit: 10, states: ['active'] });
+        expect(hits.map((h) => h.memory.id)).toEqual([hit.id]);
+      });
+
+      it('ranks a memory that begins with a name the question mentions above one that only mentions it', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        // The mention is shorter and newer, so without the name it would rank first on either database.
+        const about = await add(f, ada, 'Caroline: I started painting sunsets at the lake', { now: T0 });
+        const mentions = await add(f, ada, 'Mel: Caroline paints', { now: T0 + 1000 });
+        const hits = await f.memories.search(scopeOf(ada), { text: 'What does Caroline paint?', limit: 10, states: ['active'] });
+        expect(hits.map((h) => h.memory.id)).toEqual([about.id, mentions.id]);
+      });
+
       it('returns nothing, without error, for a query with no searchable terms', async () => {
         const f = fixture();
         const ada = await createTenant(f, 'ada@example.com');

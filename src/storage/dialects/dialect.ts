@@ -27,12 +27,3 @@ export interface StorageDialect {
   /** True when the migrations table exists. */
   hasMigrationsTable(trx: Kysely<Database>): Promise<boolean>;
 }
-
-/**
- * Natural-language text to search terms: letters and digits only (so no query syntax can be injected into
- * FTS5 or tsquery), lower-cased, de-duplicated, at most 32.
- */
-export function searchTerms(text: string): string[] {
-  const terms = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(terms)].slice(0, 32);
-}

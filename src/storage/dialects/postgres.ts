@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { searchTerms, type MemoryQuery, type StorageDialect } from './dialect.js';
+import { analyseQuery, NAME_BOOST, type AnalysedQuery } from '../../core/search/query.js';
+import type { MemoryQuery, StorageDialect } from './dialect.js';
 
 /** Arbitrary, fixed: every Cairn instance takes the same advisory lock while it migrates. */
 const MIGRATION_LOCK_ID = 0x63616972; // "cair"
@@ -14,13 +15,14 @@ export function postgresDialect(): StorageDialect {
   return {
     name: 'postgres',
     rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
-      const terms = searchTerms(text);
+      const q = analyseQuery(text);
+      const terms = q.terms;
       if (terms.length === 0) return undefined;
       // Terms are letters and digits only, so joining them with | is a well-formed tsquery.
       const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
       return base
         .where(sql<boolean>`m.search_vector @@ ${query}`)
-        .select(rarityWeightedRank(terms).as('score'))
+        .select(rarityWeightedRank(q).as('score'))
         .orderBy(sql`score`, 'desc')
         .orderBy('m.updated_at', 'desc')
         // Insertion order last: ids end in random characters, so they would order equal scores
@@ -48,12 +50,17 @@ export function postgresDialect(): StorageDialect {
  * ts_rank_cd alone ignores how common a word is, so a query's filler word would weigh as much as its one
  * telling word. Like BM25 on SQLite, each term's rank is weighted by its rarity: ln(1 + matches / matches
  * containing the term), counted over the matched rows of this (workspace-scoped, filtered) query, so the
- * statistics never come from another workspace. A term no matched row contains adds nothing.
+ * statistics never come from another workspace. A term no matched row contains adds nothing. A memory that
+ * begins with a name the question mentions scores 1 + NAME_BOOST times as much (`~*` is a regular
+ * expression; names are letters and digits only, `\M` ends the word).
  */
-function rarityWeightedRank(terms: readonly string[]) {
+function rarityWeightedRank({ terms, names }: AnalysedQuery) {
   const parts = terms.map((term) => {
     const q = sql`to_tsquery('english', ${term})`;
     return sql`coalesce(ts_rank_cd(m.search_vector, ${q}) * ln(1 + (count(*) OVER ())::float8 / nullif(count(*) FILTER (WHERE m.search_vector @@ ${q}) OVER (), 0)), 0)`;
   });
-  return sql<number>`(${sql.join(parts, sql` + `)})`;
+  const sum = sql<number>`(${sql.join(parts, sql` + `)})`;
+  if (names.length === 0) return sum;
+  const starts = sql.join(names.map((n) => sql`m.content ~* ${`^${n}\\M`}`), sql` OR `);
+  return sql<number>`(${sum} * (CASE WHEN ${starts} THEN ${1 + NAME_BOOST}::float8 ELSE 1 END))`;
 }

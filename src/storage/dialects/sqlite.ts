@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { searchTerms, type MemoryQuery, type StorageDialect } from './dialect.js';
+import { analyseQuery, NAME_BOOST } from '../../core/search/query.js';
+import type { MemoryQuery, StorageDialect } from './dialect.js';
 
 /**
  * SQLite: FTS5 (porter stemming, unicode61) with BM25 ranking; migrations in a BEGIN IMMEDIATE
@@ -11,7 +12,7 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   return {
     name: 'sqlite',
     rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
-      const terms = searchTerms(text);
+      const { terms, names } = analyseQuery(text);
       if (terms.length === 0) return undefined;
       // Each term is quoted (a phrase of one token), joined with OR: a question matches any of its words
       // and BM25 ranks memories that contain more, rarer words first.
@@ -22,8 +23,8 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       const hits = sql<{ seq: number; rank: number }>`(SELECT rowid AS seq, bm25(memories_fts) AS rank FROM memories_fts WHERE memories_fts MATCH ${match} LIMIT -1)`;
       return base
         .innerJoin(hits.as('f'), (join) => join.on(sql<boolean>`f.seq = m.seq`))
-        .select(sql<number>`-f.rank`.as('score'))
-        .orderBy(sql`f.rank`)
+        .select(sql<number>`-f.rank * ${nameBoost(names)}`.as('score'))
+        .orderBy(sql`score`, 'desc')
         .orderBy('m.updated_at', 'desc')
         // Insertion order last: ids end in random characters, so they would order equal scores
         // differently in two otherwise identical databases.
@@ -53,4 +54,15 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       return (r.rows[0]?.n ?? 0) > 0;
     },
   };
+}
+
+/**
+ * 1 + NAME_BOOST for a memory that begins with one of the names (then a non-letter: `Caroline:` but not
+ * `Carolines`), else 1. Evaluated only on the rows the full-text match returned. LIKE folds ASCII case
+ * only, so a name with other letters must be written as stored.
+ */
+function nameBoost(names: readonly string[]) {
+  if (names.length === 0) return sql`1`;
+  const starts = names.map((n) => sql`(m.content LIKE ${`${n}%`} AND substr(m.content, ${n.length + 1}, 1) NOT GLOB '[A-Za-z0-9]')`);
+  return sql`(CASE WHEN ${sql.join(starts, sql` OR `)} THEN ${1 + NAME_BOOST} ELSE 1 END)`;
 }
