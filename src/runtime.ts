@@ -6,6 +6,9 @@ import { createLogger } from './logging.js';
 import { buildServices, type Services } from './services.js';
 import { openStorage, type OpenOptions, type Storage } from './storage/db.js';
 import { migrate, type MigrationReport } from './storage/migrate.js';
+import { chooseVectorSearch } from './storage/vectors-repo.js';
+import type { Embedder } from './core/search/embedder.js';
+import { createEmbedder } from './embeddings/index.js';
 
 export interface Runtime {
   readonly config: Config & { secret: string };
@@ -25,6 +28,8 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   readonly storageOptions?: OpenOptions;
   readonly cwd?: string;
+  /** The embedder to use instead of the configured one (tests). */
+  readonly embedder?: Embedder;
 }
 
 /**
@@ -42,7 +47,16 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const shouldMigrate = options.migrate === 'always' || (options.migrate === 'config' && config.migrateOnStart);
     const migrations = shouldMigrate ? await migrate(storage) : undefined;
     if (migrations && migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
-    const services = buildServices(config, storage, options.clock ?? systemClock, logger);
+    // Probed once here: logs whether search is semantic or lexical-only, and why (see createEmbedder).
+    const configured = options.embedder ? undefined : await createEmbedder(config.embedder, logger);
+    const embedder = options.embedder ?? configured;
+    // Chosen once per process and logged once: which vector search path this deployment uses, and why.
+    const vectorSearch = embedder ? await chooseVectorSearch(storage) : undefined;
+    if (vectorSearch) logger.info({ vectorSearch: vectorSearch.kind }, vectorSearch.reason);
+    const services = buildServices(config, storage, options.clock ?? systemClock, logger, {
+      ...(embedder ? { embedder } : {}),
+      ...(vectorSearch ? { vectorSearch: vectorSearch.kind } : {}),
+    });
     return {
       config,
       logger,
@@ -51,6 +65,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       migrations,
       async close() {
         await services.flush();
+        await configured?.close();
         await storage.close();
       },
     };

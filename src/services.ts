@@ -7,12 +7,34 @@ import type { Config } from './config/schema.js';
 import { BufferedAccessLog } from './core/audit/buffered-access-log.js';
 import type { Clock } from './core/clock.js';
 import { MemoryService } from './core/memories/memory-service.js';
+import type { Embedder } from './core/search/embedder.js';
+import { EmbeddingWorker } from './core/search/embedding-worker.js';
 import { UserService } from './core/users/user-service.js';
 import { KyselyApiKeyStore } from './storage/api-keys-repo.js';
 import { KyselyAuditStore } from './storage/audit-repo.js';
 import type { Storage } from './storage/db.js';
 import { KyselyMemoryStore } from './storage/memories-repo.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
+import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
+
+/** How often the embedding worker looks for queued jobs when idle (it continues at once after a full batch). */
+const EMBEDDING_POLL_MS = 1000;
+
+/** Optional parts chosen by the runtime (or injected by tests). */
+export interface ServiceOptions {
+  /** The configured embedder; without one, Cairn is lexical-only and queues no embedding jobs. */
+  readonly embedder?: Embedder;
+  /** The vector search path `chooseVectorSearch` picked for this database (default `exact`). */
+  readonly vectorSearch?: VectorSearchKind;
+}
+
+/** Dense retrieval, present when an embedder is configured. */
+export interface EmbeddingServices {
+  readonly vectors: KyselyVectorIndex;
+  readonly queue: KyselyEmbeddingQueue;
+  /** Runs with the server (`start`); `cairn reindex` and the retrieval bench drain it directly. */
+  readonly worker: EmbeddingWorker;
+}
 
 /** Everything the surfaces and the CLI use, built once per process from config + storage. */
 export interface Services {
@@ -25,13 +47,15 @@ export interface Services {
   readonly accessLog: BufferedAccessLog;
   readonly audit: KyselyAuditStore;
   readonly apps: KyselyAppStore;
+  readonly embedder: Embedder | undefined;
+  readonly embeddings: EmbeddingServices | undefined;
   /** Starts the periodic flushers (the server does; one-shot CLI commands do not). */
   start(): void;
-  /** Stops the flushers and writes what they hold. */
+  /** Stops the flushers and writes what they hold; stops the embedding worker after its current batch. */
   flush(): Promise<void>;
 }
 
-export function buildServices(config: Config & { secret: string }, storage: Storage, clock: Clock, log: Logger): Services {
+export function buildServices(config: Config & { secret: string }, storage: Storage, clock: Clock, log: Logger, options: ServiceOptions = {}): Services {
   const { db, dialect } = storage;
   const keyStore = new KyselyApiKeyStore(db);
   const audit = new KyselyAuditStore(db);
@@ -45,9 +69,15 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     ttlMs: config.auth.cacheTtlMs,
     maxEntries: config.auth.cacheMaxEntries,
   });
+  const embeddings = options.embedder ? buildEmbeddings(storage, options.embedder, options.vectorSearch ?? 'exact', clock, log) : undefined;
+  const memoryStore = new KyselyMemoryStore(db, dialect, { enqueueEmbeddings: embeddings !== undefined });
+  const semantic =
+    options.embedder && embeddings
+      ? { embedder: options.embedder, vectors: embeddings.vectors, onError: atMostOncePerMinute((err, suppressed) => log.warn({ err, suppressed }, 'search fell back to lexical-only: the query could not be embedded')) }
+      : undefined;
   return {
     storage,
-    memories: new MemoryService(new KyselyMemoryStore(db, dialect), accessLog, clock),
+    memories: new MemoryService(memoryStore, accessLog, clock, semantic),
     users: new UserService(new KyselyUserStore(db), clock),
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
@@ -55,14 +85,45 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     accessLog,
     audit,
     apps,
+    embedder: options.embedder,
+    embeddings,
     start() {
       usage.start(config.flushIntervalMs);
       accessLog.start(config.flushIntervalMs);
+      embeddings?.worker.start(EMBEDDING_POLL_MS);
     },
     async flush() {
       usage.stop();
       accessLog.stop();
-      await Promise.allSettled([usage.flush(), accessLog.flush()]);
+      await Promise.allSettled([usage.flush(), accessLog.flush(), embeddings?.worker.close()]);
     },
+  };
+}
+
+function buildEmbeddings(storage: Storage, embedder: Embedder, kind: VectorSearchKind, clock: Clock, log: Logger): EmbeddingServices {
+  const queue = new KyselyEmbeddingQueue(storage.db, kind);
+  return {
+    vectors: new KyselyVectorIndex(storage.db, embedder, kind, () => clock.now()),
+    queue,
+    worker: new EmbeddingWorker(queue, embedder, clock, { log }),
+  };
+}
+
+/**
+ * While the embedder is down every search falls back, and one warning per search would bury the log;
+ * one a minute, with how many were folded into it, says the same.
+ */
+function atMostOncePerMinute(report: (err: unknown, suppressed: number) => void): (err: unknown) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 60_000) {
+      suppressed += 1;
+      return;
+    }
+    report(err, suppressed);
+    last = now;
+    suppressed = 0;
   };
 }

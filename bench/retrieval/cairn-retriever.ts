@@ -18,13 +18,18 @@ const BATCH = 100;
 
 export type CairnDatabase = { readonly kind: 'sqlite' } | { readonly kind: 'postgres'; readonly url: string };
 
+/** Hybrid mode: the embedder settings (CAIRN_EMBEDDER…) passed through to the runtime, which builds the embedder. */
+export interface HybridOptions {
+  readonly embedderEnv: Readonly<Record<string, string>>;
+}
+
 /**
  * Cairn as a user sees it: a real runtime (config, migrations, services), one user per conversation with
  * its own personal workspace, a principal obtained by creating an API key and verifying it, turns stored
  * with MemoryService.addMany and questions asked with MemoryService.search. Time is a stepping clock
  * (determinism.ts) and search breaks score ties by recency then insertion order, so every run ranks alike.
  */
-export async function cairnRetriever(database: CairnDatabase): Promise<Retriever> {
+export async function cairnRetriever(database: CairnDatabase, hybrid?: HybridOptions): Promise<Retriever> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-bench-retrieval-'));
   let runtime: Runtime;
   try {
@@ -34,6 +39,7 @@ export async function cairnRetriever(database: CairnDatabase): Promise<Retriever
         CAIRN_DATABASE_URL: database.kind === 'sqlite' ? `sqlite:${join(dataDir, 'cairn.db')}` : database.url,
         CAIRN_SECRET: BENCH_SECRET,
         CAIRN_LOG_LEVEL: 'silent',
+        ...hybrid?.embedderEnv,
       },
       migrate: 'always',
       logger: createLogger('silent'),
@@ -44,8 +50,13 @@ export async function cairnRetriever(database: CairnDatabase): Promise<Retriever
     throw err;
   }
   const { services } = runtime;
+  if (hybrid && !services.embeddings) {
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error('bench: hybrid mode asked for, but the runtime built no embedder from the CAIRN_EMBEDDER settings.');
+  }
   return {
-    name: `Cairn ${database.kind} lexical`,
+    name: `Cairn ${database.kind} ${hybrid ? 'hybrid' : 'lexical'}`,
     async index(conversation: Conversation): Promise<ConversationIndex> {
       const principal = await principalFor(runtime, conversation.sampleId);
       const diaIdsByMemory = new Map<string, string[]>();
@@ -62,6 +73,11 @@ export async function cairnRetriever(database: CairnDatabase): Promise<Retriever
           ids.push(batch[j]!.diaId);
           diaIdsByMemory.set(o.memory.id, ids);
         });
+      }
+      // Hybrid: questions wait until every turn has its vector (the worker is not started; drain it here).
+      if (services.embeddings) await services.embeddings.worker.drain();
+      if (services.embeddings && (await services.embeddings.queue.pending(principal.workspaceId)) > 0) {
+        throw new Error(`bench: ${conversation.sampleId} still has turns without vectors (embedder failing?).`);
       }
       const ingestMs = performance.now() - started;
       // Write the buffered audit entries now, so the flush does not land inside a timed search.

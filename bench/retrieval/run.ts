@@ -31,6 +31,8 @@ interface Options {
   readonly variants: readonly QueryVariant[];
   readonly datasetPath: string;
   readonly postgresUrl: string | undefined;
+  /** CAIRN_EMBEDDER* settings; when CAIRN_EMBEDDER is set, each database is also run in hybrid mode. */
+  readonly embedderEnv: Readonly<Record<string, string>> | undefined;
 }
 
 function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
@@ -52,6 +54,10 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     variants: values.variants ? QUERY_VARIANTS : [AS_IS],
     datasetPath: env.LOCOMO_PATH ? resolve(env.LOCOMO_PATH) : DEFAULT_DATASET,
     postgresUrl,
+    embedderEnv:
+      env.CAIRN_EMBEDDER && env.CAIRN_EMBEDDER !== 'none'
+        ? Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('CAIRN_EMBEDDER') && e[1] !== undefined))
+      : undefined,
   };
 }
 
@@ -90,16 +96,19 @@ async function main(): Promise<void> {
 
   const results: SystemResult[] = [];
   const databases: CairnDatabase['kind'][] = options.db === 'both' ? ['sqlite', 'postgres'] : [options.db];
+  const modes = options.embedderEnv ? [undefined, { embedderEnv: options.embedderEnv }] : [undefined];
   for (const kind of databases) {
-    if (kind === 'sqlite') {
-      results.push(...(await runSystem(() => cairnRetriever({ kind: 'sqlite' }), conversations, options.variants, log)));
-      continue;
-    }
-    const scratch = await createScratchDatabase(options.postgresUrl!);
-    try {
-      results.push(...(await runSystem(() => cairnRetriever({ kind: 'postgres', url: scratch.url }), conversations, options.variants, log)));
-    } finally {
-      await scratch.drop();
+    for (const hybrid of modes) {
+      if (kind === 'sqlite') {
+        results.push(...(await runSystem(() => cairnRetriever({ kind: 'sqlite' }, hybrid), conversations, options.variants, log)));
+        continue;
+      }
+      const scratch = await createScratchDatabase(options.postgresUrl!);
+      try {
+        results.push(...(await runSystem(() => cairnRetriever({ kind: 'postgres', url: scratch.url }, hybrid), conversations, options.variants, log)));
+      } finally {
+        await scratch.drop();
+      }
     }
   }
   results.push(...(await runSystem(async () => bm25Retriever(), conversations, options.variants, log)));

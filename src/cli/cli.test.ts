@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SCOPES } from '../core/scopes.js';
+import { readMigrations } from '../storage/migrate.js';
 import { VERSION } from '../version.js';
 import { REPO_ROOT, cairnEnv, freePort, runCairn, startCairn, type RunningCairn } from '../testing/cairn-process.js';
 
 // Every test runs the real `cairn` command as a child process against SQLite files in temporary
 // directories; see src/testing/cairn-process.ts for why the sources run through tsx rather than dist/.
 const SLOW = { timeout: 90_000 };
+// Derived from migrations/, so adding a migration does not break these tests.
+const MIGRATIONS = readMigrations('sqlite').map((m) => `${String(m.version).padStart(4, '0')}_${m.name}.sql`);
+const N = MIGRATIONS.length;
 const STACK_FRAME = /\n\s+at /;
 
 function tempDir(): string {
@@ -65,7 +69,7 @@ describe('cairn user', () => {
       expect(r.stdout).toMatch(/Personal workspace: Bo's memory \(ws_\w+\)/);
       // Notes go to stderr so that stdout stays the command's result.
       expect(r.stderr).toContain(`Generated the server secret in ${join(fresh, 'data', 'secret')}`);
-      expect(r.stderr).toContain('applied 0001_init.sql');
+      expect(r.stderr).toContain(`applied ${MIGRATIONS.join(', ')}`);
       expect(existsSync(join(fresh, 'data', 'cairn.db'))).toBe(true);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
@@ -233,7 +237,7 @@ describe('cairn doctor', () => {
     expect(r.stdout).toMatch(/CAIRN_HOST\s+127\.0\.0\.1\s+default/);
     expect(r.stdout).toMatch(/CAIRN_SECRET\s+\[redacted\].*generated/);
     for (const name of ['CAIRN_DATABASE_URL', 'CAIRN_DATA_DIR', 'CAIRN_FLUSH_INTERVAL_MS', 'CAIRN_SHUTDOWN_TIMEOUT_MS']) expect(r.stdout).toContain(name);
-    expect(r.stdout).toMatch(/ok\s+migrations: 1 applied, 0 pending/);
+    expect(r.stdout).toMatch(new RegExp(`ok\\s+migrations: ${N} applied, 0 pending`));
     expect(r.stdout).toMatch(/ok\s+data directory: .* is writable/);
     expect(r.stdout).toContain('Verdict: healthy');
     const secret = readFileSync(join(dir, 'data', 'secret'), 'utf8').trim();
@@ -270,7 +274,7 @@ describe('cairn doctor', () => {
       const r = await runCairn(['doctor'], { cwd: fresh, env: cairnEnv() });
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('does not exist yet; it is created on first start');
-      expect(r.stdout).toMatch(/migrations: 0 applied, 1 pending \(0001_init\.sql\); applied automatically at start/);
+      expect(r.stdout).toContain(`migrations: 0 applied, ${N} pending (${MIGRATIONS.join(', ')}); applied automatically at start`);
       expect(readdirSync(fresh)).toEqual([]);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
@@ -299,9 +303,9 @@ describe('cairn migrate', () => {
     try {
       const first = await runCairn(['migrate'], { cwd: fresh, env: cairnEnv() });
       expect(first.code).toBe(0);
-      expect(first.stdout).toContain(`Applied 1 migration to SQLite ${join(fresh, 'data', 'cairn.db')}:\n  0001_init.sql\n`);
+      expect(first.stdout).toContain(`Applied ${N} migration${N === 1 ? '' : 's'} to SQLite ${join(fresh, 'data', 'cairn.db')}:\n${MIGRATIONS.map((f) => `  ${f}\n`).join('')}`);
       const again = await runCairn(['migrate', '--json'], { cwd: fresh, env: cairnEnv() });
-      expect(JSON.parse(again.stdout)).toEqual({ applied: [], version: 1 });
+      expect(JSON.parse(again.stdout)).toEqual({ applied: [], version: N });
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
@@ -312,7 +316,7 @@ describe('cairn migrate', () => {
     try {
       const r = await runCairn(['user', 'list'], { cwd: fresh, env: cairnEnv({ CAIRN_MIGRATE_ON_START: 'false' }) });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('pending: 0001_init.sql');
+      expect(r.stderr).toContain(`pending: ${MIGRATIONS.join(', ')}`);
       expect(r.stderr).toContain('npx cairn migrate');
     } finally {
       rmSync(fresh, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import type { Embedder } from '../core/search/embedder.js';
 import { createLogger } from '../logging.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { pendingMigrations } from '../storage/migrate.js';
@@ -8,6 +9,10 @@ import { CliError } from './explain-error.js';
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Whether stderr is a terminal (progress bars) or a pipe or file (plain progress lines). */
+  readonly isTTY?: boolean;
+  /** An embedder to use instead of the configured one (tests). */
+  readonly embedder?: Embedder;
   /** Results (the key, tables, JSON): what a script captures. */
   out(text: string): void;
   /** Notes and errors for the person at the terminal, so `--json` output stays parseable. */
@@ -22,7 +27,7 @@ export interface CliContext {
 export async function withRuntime<T>(ctx: CliContext, fn: (runtime: Runtime) => Promise<T>, migrate: 'config' | 'always' = 'config'): Promise<T> {
   // Logs are for the server; a one-shot command only surfaces warnings, on stderr, as JSON lines.
   const logger = createLogger('warn', pino.destination({ dest: 2, sync: true }));
-  const runtime = await openRuntime({ env: ctx.env, migrate, logger, ...(ctx.cwd ? { cwd: ctx.cwd } : {}) });
+  const runtime = await openRuntime({ env: ctx.env, migrate, logger, ...(ctx.cwd ? { cwd: ctx.cwd } : {}), ...(ctx.embedder ? { embedder: ctx.embedder } : {}) });
   try {
     announceStartup(ctx, runtime, migrate);
     if (runtime.migrations === undefined) {

@@ -28,6 +28,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 export async function main(): Promise<void> {
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
+    isTTY: process.stderr.isTTY === true,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   });

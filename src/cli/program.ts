@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReindexCommand } from './commands/reindex.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/users.js';
 import type { CliContext } from './context.js';
@@ -35,5 +36,6 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   });
   registerUserCommands(program, ctx);
   registerKeyCommands(program, ctx);
+  registerReindexCommand(program, ctx);
   return program;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SETTINGS, SETTING_NAMES, type Config, type DatabaseConfig, type LogLevel, type SettingName } from './schema.js';
+import { SETTINGS, SETTING_NAMES, type Config, type DatabaseConfig, type EmbedderConfig, type LogLevel, type SettingName } from './schema.js';
 import { closestName } from './suggest.js';
 
 export interface ConfigProblem {
@@ -83,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     });
   }
 
+  const embedder = parseEmbedder(parsed, dataDir, cwd, problems);
+
   if (problems.length > 0 || !database || !publicUrl) throw new ConfigError(problems);
 
   for (const name of SETTING_NAMES) sources[name] ??= 'default';
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       cacheMaxEntries: (parsed.CAIRN_AUTH_CACHE_MAX_ENTRIES as number | undefined) ?? 10_000,
     },
     flushIntervalMs: (parsed.CAIRN_FLUSH_INTERVAL_MS as number | undefined) ?? 5000,
+    embedder,
     sources,
   };
 }
@@ -211,6 +214,60 @@ function parseDatabaseUrl(
     message: 'must start with sqlite: (e.g. sqlite:./data/cairn.db) or postgres:// (e.g. postgres://cairn@db:5432/cairn)',
   });
   return undefined;
+}
+
+/** Texts per embedding request: well under every provider's limit, large enough to drain a backlog quickly. */
+const EMBEDDER_BATCH_SIZE = 32;
+const LOCAL_EMBEDDER_BATCH_SIZE = 16;
+const EMBEDDER_TIMEOUT_MS = 30_000;
+
+/** The embedder settings as one object; a provider missing what it needs is a problem like any other. */
+function parseEmbedder(parsed: Partial<Record<SettingName, unknown>>, dataDir: string, cwd: string, problems: ConfigProblem[]): EmbedderConfig {
+  const kind = (parsed.CAIRN_EMBEDDER as EmbedderConfig['kind'] | undefined) ?? 'none';
+  const model = parsed.CAIRN_EMBEDDER_MODEL as string | undefined;
+  const dimensions = parsed.CAIRN_EMBEDDER_DIMENSIONS as number | undefined;
+  const need = (setting: SettingName, example: string) => {
+    // Not when the value was given but invalid: that problem is already listed.
+    if (!problems.some((p) => p.setting === setting)) problems.push({ setting, message: `is required when CAIRN_EMBEDDER=${kind} (e.g. ${example})` });
+  };
+  if (kind === 'openai') {
+    const raw = parsed.CAIRN_EMBEDDER_URL as string | undefined;
+    let url: string | undefined;
+    if (raw === undefined) need('CAIRN_EMBEDDER_URL', 'http://127.0.0.1:11434/v1 for Ollama');
+    else if (!/^https?:\/\//i.test(raw)) problems.push({ setting: 'CAIRN_EMBEDDER_URL', message: 'must use http or https' });
+    // fetch refuses URLs with credentials, and a key in a URL ends up in logs: it has its own setting.
+    else if (/^https?:\/\/[^/]*@/i.test(raw)) problems.push({ setting: 'CAIRN_EMBEDDER_URL', message: 'must not contain credentials; put the key in CAIRN_EMBEDDER_API_KEY' });
+    // Accept the full endpoint too: requests go to <url>/embeddings.
+    else url = raw.replace(/\/+$/, '').replace(/\/embeddings$/i, '');
+    if (model === undefined) need('CAIRN_EMBEDDER_MODEL', 'text-embedding-3-small, or nomic-embed-text with Ollama');
+    if (url === undefined || model === undefined) return { kind: 'none' };
+    const apiKey = parsed.CAIRN_EMBEDDER_API_KEY as string | undefined;
+    return {
+      kind,
+      url,
+      model,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      ...(dimensions !== undefined ? { dimensions } : {}),
+      batchSize: EMBEDDER_BATCH_SIZE,
+      timeoutMs: EMBEDDER_TIMEOUT_MS,
+    };
+  }
+  if (kind === 'local') {
+    if (model === undefined) {
+      need('CAIRN_EMBEDDER_MODEL', 'Xenova/all-MiniLM-L6-v2');
+      return { kind: 'none' };
+    }
+    const dir = parsed.CAIRN_EMBEDDER_MODEL_DIR as string | undefined;
+    return {
+      kind,
+      model: isAbsolute(model) || model.startsWith('.') ? resolve(cwd, model) : model,
+      modelDir: dir === undefined ? join(dataDir, 'models') : resolve(cwd, dir),
+      allowDownload: (parsed.CAIRN_EMBEDDER_ALLOW_DOWNLOAD as boolean | undefined) ?? false,
+      ...(dimensions !== undefined ? { dimensions } : {}),
+      batchSize: LOCAL_EMBEDDER_BATCH_SIZE,
+    };
+  }
+  return { kind: 'none' };
 }
 
 export function isLoopbackHost(hostname: string): boolean {

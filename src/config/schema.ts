@@ -120,12 +120,76 @@ export const SETTINGS = {
     default: '10000',
     schema: int(0, 600_000),
   },
+  CAIRN_EMBEDDER: {
+    description:
+      'Embedding provider for semantic search: none (lexical-only), openai (any OpenAI-compatible /v1/embeddings server: OpenAI, Ollama, vLLM, LM Studio) or local (an ONNX sentence-embedding model run in-process; needs the optional package @huggingface/transformers).',
+    default: 'none',
+    schema: z.enum(['none', 'openai', 'local']),
+  },
+  CAIRN_EMBEDDER_URL: {
+    description: 'openai: base URL of the API, up to but not including /embeddings (https://api.openai.com/v1; Ollama: http://127.0.0.1:11434/v1).',
+    schema: z.string().url('must be an absolute http(s) URL'),
+  },
+  CAIRN_EMBEDDER_MODEL: {
+    description:
+      'Embedding model. openai: the name the server knows (text-embedding-3-small, nomic-embed-text). local: a Hugging Face model id (Xenova/all-MiniLM-L6-v2) looked up under CAIRN_EMBEDDER_MODEL_DIR, or the path of a model directory.',
+    schema: z.string().min(1),
+  },
+  CAIRN_EMBEDDER_API_KEY: {
+    description: 'openai: API key, sent as a Bearer token (Ollama and LM Studio need none).',
+    secret: true,
+    schema: z.string().min(1),
+  },
+  CAIRN_EMBEDDER_DIMENSIONS: {
+    description:
+      "Vector length the model returns; every vector is checked against it. openai: also sent as the request's dimensions parameter (text-embedding-3 models shorten their vectors to it; leave unset for servers that reject it). Unset: learnt from the provider's first answer.",
+    schema: int(1, 65_536),
+  },
+  CAIRN_EMBEDDER_MODEL_DIR: {
+    description: 'local: directory holding models, one folder per model id (config.json, tokenizer.json, onnx/model.onnx).',
+    default: '<CAIRN_DATA_DIR>/models',
+    schema: z.string().min(1),
+  },
+  CAIRN_EMBEDDER_ALLOW_DOWNLOAD: {
+    description: 'local: download a model missing from CAIRN_EMBEDDER_MODEL_DIR once from the Hugging Face Hub into that directory. Off: Cairn never fetches a model.',
+    default: 'false',
+    schema: bool,
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * Which embedding provider semantic search uses; `none` means lexical-only. Batch size and timeout have no
+ * setting of their own: they are sensible for every provider named in the README.
+ */
+export type EmbedderConfig =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'openai';
+      /** Base URL without a trailing slash; requests go to `${url}/embeddings`. */
+      readonly url: string;
+      readonly model: string;
+      readonly apiKey?: string;
+      readonly dimensions?: number;
+      /** Texts per request. */
+      readonly batchSize: number;
+      /** Per request; a slower answer counts as the provider being unavailable. */
+      readonly timeoutMs: number;
+    }
+  | {
+      readonly kind: 'local';
+      /** A Hugging Face model id, resolved under `modelDir`, or an absolute path of a model directory. */
+      readonly model: string;
+      readonly modelDir: string;
+      readonly allowDownload: boolean;
+      readonly dimensions?: number;
+      /** Texts per forward pass. */
+      readonly batchSize: number;
+    };
 
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
@@ -152,6 +216,7 @@ export interface Config {
   readonly log: { readonly level: LogLevel };
   readonly auth: { readonly cacheTtlMs: number; readonly cacheMaxEntries: number };
   readonly flushIntervalMs: number;
+  readonly embedder: EmbedderConfig;
   /** Where each setting's value came from, for `cairn doctor`. */
   readonly sources: Readonly<Record<string, 'env' | 'file' | 'default' | 'generated'>>;
 }

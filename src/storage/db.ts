@@ -14,6 +14,8 @@ import { withUnavailableMapping } from './unavailable.js';
 export interface Storage {
   readonly db: Kysely<Database>;
   readonly dialect: StorageDialect;
+  /** The better-sqlite3 handle on SQLite (vectors-repo.ts loads the sqlite-vec extension into it); absent on PostgreSQL. */
+  readonly sqlite?: BetterSqlite3.Database;
   /** `select 1` against the database; throws `UNAVAILABLE` when it cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export function openStorage(config: DatabaseConfig, options: OpenOptions = {}): 
     return {
       db,
       dialect: sqliteDialect(raw),
+      sqlite: raw,
       ping: async () => {
         await sql`select 1`.execute(db);
       },

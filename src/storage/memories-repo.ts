@@ -16,14 +16,21 @@ import { toAuditRow } from './audit-repo.js';
 import { isUniqueViolation } from './db-errors.js';
 import type { MemoryQuery, StorageDialect } from './dialects/dialect.js';
 import { parseJson, type Database, type MemoriesTable } from './schema.js';
+import { enqueueEmbeddings } from './vectors-repo.js';
 
 type Row = Selectable<MemoriesTable> & { app_name: string };
+
+export interface MemoryStoreOptions {
+  /** Queue an embedding job with every new memory and content change (on when an embedder is configured). */
+  readonly enqueueEmbeddings?: boolean;
+}
 
 /** `MemoryStore` over Kysely. Every statement carries `workspace_id = scope.workspaceId`. */
 export class KyselyMemoryStore implements MemoryStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StorageDialect,
+    private readonly options: MemoryStoreOptions = {},
   ) {}
 
   async insertMany(scope: WorkspaceScope, items: Parameters<MemoryStore['insertMany']>[1], audit: (m: Memory) => AuditEvent): Promise<InsertOutcome[]> {
@@ -56,6 +63,7 @@ export class KyselyMemoryStore implements MemoryStore {
           .executeTakeFirstOrThrow();
         const memory = toMemory(row as Row);
         if (inserted) await trx.insertInto('audit_log').values(toAuditRow(audit(memory))).execute();
+        if (inserted && this.options.enqueueEmbeddings) await enqueueEmbeddings(trx, scope.workspaceId, [item.id], item.now);
         out.push({ memory, created: Boolean(inserted) });
       }
       return out;
@@ -65,6 +73,12 @@ export class KyselyMemoryStore implements MemoryStore {
   async get(scope: WorkspaceScope, id: string): Promise<Memory | undefined> {
     const row = await scoped(this.db, scope).where('m.id', '=', id).executeTakeFirst();
     return row ? toMemory(row as Row) : undefined;
+  }
+
+  async getMany(scope: WorkspaceScope, ids: readonly string[]): Promise<Memory[]> {
+    if (ids.length === 0) return [];
+    const rows = await scoped(this.db, scope).where('m.id', 'in', [...ids]).execute();
+    return rows.map((r) => toMemory(r as Row));
   }
 
   async list(scope: WorkspaceScope, query: ListQuery): Promise<Memory[]> {
@@ -96,6 +110,9 @@ export class KyselyMemoryStore implements MemoryStore {
         if (patch.state !== undefined) values.state = patch.state;
         await trx.updateTable('memories').set(values as never).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).execute();
         await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+        if (this.options.enqueueEmbeddings && patch.contentHash !== undefined && patch.contentHash !== current.content_hash) {
+          await enqueueEmbeddings(trx, scope.workspaceId, [id], patch.now);
+        }
         const row = await scoped(trx, scope).where('m.id', '=', id).executeTakeFirstOrThrow();
         return { ok: true, memory: toMemory(row as Row) } as const;
       });

@@ -7,6 +7,7 @@ import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
+import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
 
 let database: TestDatabase;
@@ -29,4 +30,5 @@ describe('PostgreSQL', () => {
   runAuditSuite(postgres);
   runMigrationsSuite(postgres);
   runBadDataSuite(postgres);
+  runVectorsSuite(postgres);
 });

@@ -14,6 +14,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   cairn_migrations: MigrationsTable;
+  memory_vectors: MemoryVectorsTable;
+  embedding_jobs: EmbeddingJobsTable;
 }
 
 export interface UsersTable {
@@ -90,6 +92,26 @@ export interface AuditLogTable {
   target_id: string | null;
   request_id: string | null;
   detail: string | null;
+}
+
+/** One vector per memory: Float32 little-endian bytes (BLOB / bytea), unit length, of model `model_id`. */
+export interface MemoryVectorsTable {
+  memory_id: string;
+  workspace_id: string;
+  model_id: string;
+  dimensions: number;
+  vector: Buffer;
+  updated_at: number;
+}
+
+/** The durable embedding queue: memories whose current text has no vector yet. */
+export interface EmbeddingJobsTable {
+  memory_id: string;
+  workspace_id: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
 }
 
 export interface MigrationsTable {

@@ -9,9 +9,10 @@ import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
+import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
 
-const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite];
+const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite];
 
 const inMemory: StorageFactory = async () => openStorage({ dialect: 'sqlite', path: ':memory:' });
 

@@ -5,6 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
 import { ManualClock } from '../core/clock.js';
 import type { Scope } from '../core/scopes.js';
+import type { Embedder } from '../core/search/embedder.js';
 import type { User, Workspace } from '../core/users/user.js';
 import { createLogger } from '../logging.js';
 import { openRuntime, type Runtime } from '../runtime.js';
@@ -44,6 +45,8 @@ export interface TestAppOptions {
   /** Defaults to an in-memory SQLite database; pass a postgres:// URL for the PostgreSQL suite. */
   readonly databaseUrl?: string;
   readonly env?: Record<string, string>;
+  /** Turns on hybrid search and the embedding queue (the worker is not started: tests drain it). */
+  readonly embedder?: Embedder;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     logger: createLogger('silent'),
     storageOptions: { wrapDialect: faults.wrap },
+    ...(options.embedder ? { embedder: options.embedder } : {}),
   });
   const routes: RegisteredRoute[] = [];
   const app = await buildApp({

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, ensureSecret, loadConfig } from '../../config/load.js';
 import { SETTING_NAMES, type Config, type SettingName } from '../../config/schema.js';
+import { probeEmbedder, type EmbedderStatus } from '../../embeddings/index.js';
 import { openStorage, type Storage } from '../../storage/db.js';
 import { MigrationError, readMigrations } from '../../storage/migrate.js';
 import { VERSION } from '../../version.js';
@@ -46,13 +47,14 @@ export async function runDoctor(ctx: CliContext): Promise<number> {
   ctx.out('Configuration (value, then where it came from):\n');
   ctx.out(indent(formatTable(['SETTING', 'VALUE', 'SOURCE'], settingRows(config, ctx.env, usesSecretFile && existsSync(secretFile)))));
 
-  const secrets = [config.secret, ...databasePasswords(config.database)];
+  const secrets = [config.secret, ...databasePasswords(config.database), config.embedder.kind === 'openai' ? config.embedder.apiKey : undefined];
   const checks: Check[] = [
     { status: 'ok', title: 'configuration', detail: 'every setting is valid' } satisfies Check,
     ...(usesSecretFile ? [checkSecretFile(config, secretFile)] : []),
     ...checkDirectories(config),
     ...(await checkDatabase(config)),
     ...checkPublicUrl(config),
+    checkEmbedder(await probeEmbedder(config.embedder)),
   ].map((c) => ({ ...c, detail: scrubSecrets(c.detail, secrets) }));
 
   ctx.out('\nChecks:\n');
@@ -88,8 +90,40 @@ function settingRows(config: Config, env: NodeJS.ProcessEnv, secretFileExists: b
     CAIRN_AUTH_CACHE_MAX_ENTRIES: String(config.auth.cacheMaxEntries),
     CAIRN_FLUSH_INTERVAL_MS: String(config.flushIntervalMs),
     CAIRN_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
+    ...embedderRows(config),
   };
   return SETTING_NAMES.map((name) => [name, values[name], sourceOf(name, config, env)]);
+}
+
+function embedderRows(config: Config): Record<Extract<SettingName, `CAIRN_EMBEDDER${string}`>, string> {
+  const e = config.embedder;
+  const unused = `(not used with CAIRN_EMBEDDER=${e.kind})`;
+  return {
+    CAIRN_EMBEDDER: e.kind,
+    CAIRN_EMBEDDER_URL: e.kind === 'openai' ? e.url : unused,
+    CAIRN_EMBEDDER_MODEL: e.kind === 'none' ? unused : e.model,
+    CAIRN_EMBEDDER_API_KEY: e.kind !== 'openai' ? unused : e.apiKey !== undefined ? '[redacted]' : '(none)',
+    CAIRN_EMBEDDER_DIMENSIONS: e.kind === 'none' ? unused : e.dimensions !== undefined ? String(e.dimensions) : '(learnt from the model)',
+    CAIRN_EMBEDDER_MODEL_DIR: e.kind === 'local' ? e.modelDir : unused,
+    CAIRN_EMBEDDER_ALLOW_DOWNLOAD: e.kind === 'local' ? String(e.allowDownload) : unused,
+  };
+}
+
+/** Semantic search is optional: no embedder, or one that is down, is a note; one that refuses its settings is a failure. */
+export function checkEmbedder(status: EmbedderStatus): Check {
+  const title = 'embedder';
+  if (status.kind === 'none') return { status: 'ok', title, detail: 'lexical-only search (no embedder configured; set CAIRN_EMBEDDER for semantic search)' };
+  const what = `${status.kind} ${status.model} at ${status.where}`;
+  switch (status.state) {
+    case 'ready':
+      return { status: 'ok', title, detail: `${what} answers (${status.dimensions} dimensions); semantic search is on` };
+    case 'unreachable':
+      return { status: 'warn', title, detail: `${what} is unreachable: ${status.detail}. Cairn starts lexical-only and turns semantic search on when it answers` };
+    case 'unknown':
+      return { status: 'warn', title, detail: `${what}: ${status.detail}` };
+    case 'misconfigured':
+      return { status: 'fail', title, detail: `${what}: ${status.detail}` };
+  }
 }
 
 function sourceOf(name: SettingName, config: Config, env: NodeJS.ProcessEnv): string {

@@ -13,6 +13,9 @@ import {
   type MemoryState,
   type Metadata,
 } from './memory.js';
+import type { Embedder, VectorIndex } from '../search/embedder.js';
+import { reciprocalRankFusion } from '../search/fusion.js';
+import { searchLexical } from '../search/lexical-search.js';
 import type { InsertOutcome, MemoryFilters, MemoryStore, SearchHit } from './memory-store.js';
 
 export interface NewMemoryInput {
@@ -41,6 +44,18 @@ export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
 export const DEFAULT_SEARCH_LIMIT = 10;
 export const MAX_SEARCH_LIMIT = 100;
+/** How long search waits for the query's embedding before answering from the lexical ranking alone. */
+export const QUERY_EMBED_TIMEOUT_MS = 5000;
+
+/**
+ * Dense retrieval for search, present when an embedder is configured. `onError` hears why a search fell
+ * back to lexical-only (embedder down, slow, or failing); the search itself still succeeds.
+ */
+export interface SemanticSearch {
+  readonly embedder: Embedder;
+  readonly vectors: VectorIndex;
+  readonly onError?: (err: unknown) => void;
+}
 
 /**
  * Memory use cases. Every method takes the principal first, checks its scopes, and reaches storage only
@@ -51,6 +66,7 @@ export class MemoryService {
     private readonly store: MemoryStore,
     private readonly accessLog: AccessLog,
     private readonly clock: Clock,
+    private readonly semantic?: SemanticSearch,
   ) {}
 
   async add(principal: Principal, input: NewMemoryInput): Promise<InsertOutcome> {
@@ -108,14 +124,48 @@ export class MemoryService {
     if (text.length === 0) throw new AppError('INVALID_INPUT', 'Invalid query: must not be empty.', { field: 'query' });
     if (text.length > 2000) throw new AppError('INVALID_INPUT', 'Invalid query: at most 2000 characters.', { field: 'query' });
     const limit = clampLimit(input.limit, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
-    const hits = await this.store.search(principal, {
-      ...filtersOf(input.filters ?? {}),
-      states: [input.filters?.state ?? 'active'],
-      text,
-      limit,
-    });
+    const filters: MemoryFilters = { ...filtersOf(input.filters ?? {}), states: [input.filters?.state ?? 'active'] };
+    const hits = this.semantic
+      ? await this.hybridSearch(principal, this.semantic, text, limit, filters)
+      : await searchLexical(this.store, principal, { ...filters, text, limit });
     this.accessLog.record(this.event(principal, 'memory.search', null, this.clock.now(), { results: hits.length }));
     return hits;
+  }
+
+  /**
+   * Lexical and vector rankings of up to `candidates` each, fused with RRF (fusion.ts). In hybrid results
+   * `score` is the fused score, Σ 1/(60 + rank) over the two rankings (at most 2/61 ≈ 0.033: first in
+   * both); with no vector ranking (the workspace has no vectors yet, or the embedder failed) the results
+   * and scores are the lexical ones unchanged.
+   */
+  private async hybridSearch(principal: Principal, semantic: SemanticSearch, text: string, limit: number, filters: MemoryFilters): Promise<SearchHit[]> {
+    const candidates = Math.min(Math.max(limit * 3, 30), 2 * MAX_SEARCH_LIMIT);
+    const [lexical, vector] = await Promise.all([
+      searchLexical(this.store, principal, { ...filters, text, limit: candidates }),
+      this.vectorRanking(principal, semantic, text, candidates, filters),
+    ]);
+    if (vector.length === 0) return lexical.slice(0, limit);
+    const fused = reciprocalRankFusion([lexical.map((h) => h.memory.id), vector.map((h) => h.memoryId)]).slice(0, limit);
+    const known = new Map(lexical.map((h) => [h.memory.id, h.memory]));
+    const missing = fused.filter((f) => !known.has(f.id)).map((f) => f.id);
+    for (const m of await this.store.getMany(principal, missing)) known.set(m.id, m);
+    // A memory deleted between the vector query and this read is simply left out.
+    return fused.flatMap((f) => {
+      const memory = known.get(f.id);
+      return memory ? [{ memory, score: f.score }] : [];
+    });
+  }
+
+  private async vectorRanking(principal: Principal, semantic: SemanticSearch, text: string, limit: number, filters: MemoryFilters) {
+    try {
+      if (!(await semantic.vectors.hasVectors(principal.workspaceId))) return [];
+      const [vector] = await withTimeout(semantic.embedder.embed([text]), QUERY_EMBED_TIMEOUT_MS);
+      if (!vector) return [];
+      return await semantic.vectors.query(principal.workspaceId, vector, limit, filters);
+    } catch (err) {
+      semantic.onError?.(err);
+      return [];
+    }
   }
 
   async update(principal: Principal, id: string, patch: { content?: string; metadata?: Metadata; state?: MemoryState }): Promise<Memory> {
@@ -181,6 +231,14 @@ export class MemoryService {
       detail,
     };
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the embedder did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function checkContent(raw: string, field: string): string {

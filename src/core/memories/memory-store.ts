@@ -40,7 +40,11 @@ export interface SearchQuery extends MemoryFilters {
 
 export interface SearchHit {
   readonly memory: Memory;
-  /** Higher is more relevant. Comparable within one result list only. */
+  /**
+   * Higher is more relevant. Comparable within one result list only. Lexical search: the full-text
+   * relevance. Hybrid search (MemoryService with an embedder): the reciprocal-rank-fusion score,
+   * Σ 1/(60 + rank) over the lexical and vector rankings (docs/architecture.md, "Hybrid search").
+   */
   readonly score: number;
 }
 
@@ -63,12 +67,15 @@ export type UpdateOutcome =
  * The memory storage port. Implementations scope every statement by `scope.workspaceId` themselves, so
  * no caller can forget it; a memory of another workspace behaves exactly like one that does not exist.
  * Mutations take the audit event to append in the same transaction, so a change and its record are
- * written together or not at all.
+ * written together or not at all. When embeddings are on, a new memory and a content change also queue
+ * an embedding job in that transaction (see core/search/embedding-worker.ts).
  */
 export interface MemoryStore {
   /** Inserts each memory unless an active or archived one with the same content hash exists in the workspace, in which case that one is returned with `created: false`. One transaction. */
   insertMany(scope: WorkspaceScope, items: readonly NewMemory[], audit: (m: Memory) => AuditEvent): Promise<InsertOutcome[]>;
   get(scope: WorkspaceScope, id: string): Promise<Memory | undefined>;
+  /** The memories of the workspace among `ids` (any state), in no particular order; unknown ids are skipped. */
+  getMany(scope: WorkspaceScope, ids: readonly string[]): Promise<Memory[]>;
   list(scope: WorkspaceScope, query: ListQuery): Promise<Memory[]>;
   search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]>;
   update(scope: WorkspaceScope, id: string, patch: MemoryPatch, audit: AuditEvent): Promise<UpdateOutcome>;

@@ -1,0 +1,3 @@
+import { runHybridSearchSuite } from '../../testing/hybrid-search.suite.js';
+
+runHybridSearchSuite(async () => undefined);
