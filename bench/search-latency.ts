@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createScratchDatabase } from './search-latency/postgres-scratch.js';
+import { createScratchDatabase } from './postgres-scratch.js';
 import { CORPUS_VERSION } from './search-latency/corpus.js';
 import type { ReadyMessage, ServerOptions } from './search-latency/server.js';
 import { load1, summarise, type Latency } from './search-latency/stats.js';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     return;
   }
   const adminUrl = process.env.CAIRN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const scratch = await createScratchDatabase(adminUrl);
+  const scratch = await createScratchDatabase(adminUrl, 'search_latency');
   try {
     await run({ ...base, db: { kind: 'postgres', url: scratch.url } }, started);
   } finally {

@@ -15,7 +15,7 @@ import { cairnRetriever, type CairnDatabase } from './cairn-retriever.js';
 import { evaluate } from './evaluate.js';
 import { DatasetMissingError, loadLocomo, type LoadReport } from './locomo.js';
 import type { SystemResult } from './metrics.js';
-import { createScratchDatabase } from './postgres-scratch.js';
+import { createScratchDatabase } from '../postgres-scratch.js';
 import { AS_IS, QUERY_VARIANTS, type QueryVariant } from './query-variants.js';
 import type { Retriever } from './retriever.js';
 import { categoryTable, summaryTable } from './table.js';
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         results.push(...(await runSystem(() => cairnRetriever({ kind: 'sqlite' }, hybrid), conversations, options.variants, log)));
         continue;
       }
-      const scratch = await createScratchDatabase(options.postgresUrl!);
+      const scratch = await createScratchDatabase(options.postgresUrl!, 'retrieval');
       try {
         results.push(...(await runSystem(() => cairnRetriever({ kind: 'postgres', url: scratch.url }, hybrid), conversations, options.variants, log)));
       } finally {

@@ -1,11 +1,12 @@
 import pg from 'pg';
 
 /**
- * A throw-away database beside the one CAIRN_DATABASE_URL names, so the bench never writes into a
- * database someone uses. The role needs CREATEDB. `drop()` runs even when the bench fails.
+ * A throw-away database beside the one `adminUrl` names, so a benchmark never writes into a database
+ * someone uses. The role needs CREATEDB. `drop()` runs even when the benchmark fails. `label` names the
+ * benchmark in the database name (cairn_bench_<label>_<pid>).
  */
-export async function createScratchDatabase(adminUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `cairn_bench_retrieval_${process.pid}`;
+export async function createScratchDatabase(adminUrl: string, label: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `cairn_bench_${label.replace(/[^a-z0-9_]/g, '_')}_${process.pid}`;
   await withClient(adminUrl, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${name}`);
     await c.query(`CREATE DATABASE ${name}`);
