@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createScratchDatabase } from './postgres-scratch.js';
 import { CORPUS_VERSION } from './search-latency/corpus.js';
 import type { ReadyMessage, ServerOptions } from './search-latency/server.js';
-import { load1, summarise, type Latency } from './search-latency/stats.js';
+import { load1, timeCalls, type Latency } from './search-latency/stats.js';
 
 /**
  * search_memory latency in lexical mode on one workspace of 100,000 memories (issue 6). Target: p50 <= 5 ms
@@ -80,8 +80,8 @@ async function run(options: ServerOptions, started: number): Promise<void> {
     const call = (query: string) => callTool(base, ready.apiKey, query);
     const problem = await check(call, ready.queries[0]!);
     if (problem) throw new Error(`search_memory over MCP is broken, nothing measured: ${problem}`);
-    const mcp = await timeMcp(call, ready.queries, options);
-    const floor = await timeMcp(call, Array.from({ length: 200 }, () => NO_MATCH_QUERY), { ...options, passes: 1 });
+    const mcp = await timeCalls(call, ready.queries, options);
+    const floor = await timeCalls(call, Array.from({ length: 200 }, () => NO_MATCH_QUERY), { ...options, passes: 1 });
     report(ready.service, mcp, floor);
     console.log(`\nwhole run ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
@@ -106,21 +106,6 @@ function report(service: Latency, mcp: Latency, floor: Latency): void {
   }
 }
 
-/** A short untimed warm-up, then the queries `passes` times, one request at a time, cut short after `phaseSeconds`. */
-async function timeMcp(call: (q: string) => Promise<string>, asked: readonly string[], options: Pick<ServerOptions, 'passes' | 'phaseSeconds'>): Promise<Latency> {
-  for (const query of asked.slice(0, 50)) await call(query);
-  const before = load1();
-  const samples: number[] = [];
-  const deadline = performance.now() + options.phaseSeconds * 1000;
-  for (let pass = 0; pass < options.passes && performance.now() < deadline; pass++) {
-    for (const query of asked) {
-      const t0 = performance.now();
-      await call(query);
-      samples.push(performance.now() - t0);
-    }
-  }
-  return summarise(samples, before);
-}
 
 let rpcId = 0;
 async function callTool(url: string, apiKey: string, query: string): Promise<string> {

@@ -7,7 +7,7 @@ import type { Principal } from '../../src/core/principal.js';
 import { createLogger } from '../../src/logging.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { loadLocomoText, memoryTexts, queries } from './corpus.js';
-import { load1, summarise, type Latency } from './stats.js';
+import { timeCalls, type Latency } from './stats.js';
 
 /**
  * The search-latency benchmark's server, in its own process (bench/search-latency.ts forks it): opens the
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   // The server's flushers run during the measurement, as in production: a flush of buffered access-log
   // entries that lands inside a timed search is part of its latency.
   runtime.services.start();
-  const service = await timeService(runtime, principal, asked, options);
+  const service = await timeCalls((query) => runtime.services.memories.search(principal, { query, limit: 10 }), asked, options);
 
   const app = await buildApp({ config: runtime.config, services: runtime.services, logger: runtime.logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -162,21 +162,6 @@ async function addBatch(runtime: Runtime, principal: Principal, batch: { content
   return created;
 }
 
-/** Warm-up (the first 50 queries, not timed), then `passes` timed passes, cut short after `phaseSeconds`. */
-async function timeService(runtime: Runtime, principal: Principal, asked: readonly string[], options: ServerOptions): Promise<Latency> {
-  for (const query of asked.slice(0, 50)) await runtime.services.memories.search(principal, { query, limit: 10 });
-  const before = load1();
-  const samples: number[] = [];
-  const deadline = performance.now() + options.phaseSeconds * 1000;
-  for (let pass = 0; pass < options.passes && performance.now() < deadline; pass++) {
-    for (const query of asked) {
-      const t0 = performance.now();
-      await runtime.services.memories.search(principal, { query, limit: 10 });
-      samples.push(performance.now() - t0);
-    }
-  }
-  return summarise(samples, before);
-}
 
 /**
  * How many rows a query matches in the workspace, i.e. what the ranking has to score and sort before its

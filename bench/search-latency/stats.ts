@@ -28,3 +28,26 @@ export function summarise(samples: readonly number[], loadBefore: number): Laten
 }
 
 export const load1 = () => loadavg()[0]!;
+
+/**
+ * One timed phase, whatever a call is (a service call or an MCP request): the first 50 queries untimed as
+ * a warm-up, then `passes` timed passes one call at a time, cut short after `phaseSeconds`.
+ */
+export async function timeCalls(
+  call: (query: string) => Promise<unknown>,
+  asked: readonly string[],
+  options: { readonly passes: number; readonly phaseSeconds: number },
+): Promise<Latency> {
+  for (const query of asked.slice(0, 50)) await call(query);
+  const before = load1();
+  const samples: number[] = [];
+  const deadline = performance.now() + options.phaseSeconds * 1000;
+  for (let pass = 0; pass < options.passes && performance.now() < deadline; pass++) {
+    for (const query of asked) {
+      const t0 = performance.now();
+      await call(query);
+      samples.push(performance.now() - t0);
+    }
+  }
+  return summarise(samples, before);
+}
