@@ -5,8 +5,8 @@ import autocannon from 'autocannon';
 import type { ReadyMessage } from './bench-server.js';
 
 /**
- * What API-key authentication costs, in one run: requests/s of the same REST and MCP routes with and
- * without it, next to a bare Fastify hello route, and their ratios. Target: auth costs at most 15% of the
+ * What authentication costs (API keys and OAuth access tokens), in one run: requests/s of the same REST and
+ * MCP routes with and without it, next to a bare Fastify hello route, and their ratios. Target: auth costs at most 15% of the
  * route's throughput (ratio >= 0.85). It prints figures and never fails on them; it exits non-zero only
  * when the set-up is broken (the server does not start, or a scenario does not answer 200 with a result).
  *
@@ -43,7 +43,7 @@ interface BenchRequest {
   readonly body?: unknown;
 }
 
-/** One measured row. Add a row (and a pair below) to measure another credential kind, e.g. OAuth tokens. */
+/** One measured row. Add a row (and a pair below) to measure another credential kind. */
 interface Scenario {
   readonly id: string;
   readonly label: string;
@@ -60,6 +60,7 @@ const MCP_HEADERS = {
 };
 const MCP_CALL = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_memory', arguments: SEARCH } };
 const bearer = (t: Target) => ({ authorization: `Bearer ${t.ready.credentials.apiKey}` });
+const tokenBearer = (t: Target) => ({ authorization: `Bearer ${t.ready.credentials.accessToken}` });
 
 const SCENARIOS: readonly Scenario[] = [
   { id: 'hello', label: 'Fastify hello, no auth', request: () => ({ method: 'GET', path: '/bench/hello' }), verify: expectStatus200 },
@@ -67,6 +68,12 @@ const SCENARIOS: readonly Scenario[] = [
     id: 'rest-key',
     label: 'REST search, API key',
     request: (t) => ({ method: 'POST', path: '/api/v1/memories/search', headers: bearer(t), body: SEARCH }),
+    verify: verifyRestSearch,
+  },
+  {
+    id: 'rest-token',
+    label: 'REST search, OAuth token',
+    request: (t) => ({ method: 'POST', path: '/api/v1/memories/search', headers: tokenBearer(t), body: SEARCH }),
     verify: verifyRestSearch,
   },
   {
@@ -82,6 +89,12 @@ const SCENARIOS: readonly Scenario[] = [
     verify: verifyMcpSearch,
   },
   {
+    id: 'mcp-token',
+    label: 'MCP search_memory, OAuth token',
+    request: (t) => ({ method: 'POST', path: '/mcp', headers: { ...MCP_HEADERS, ...tokenBearer(t) }, body: MCP_CALL }),
+    verify: verifyMcpSearch,
+  },
+  {
     id: 'mcp-none',
     label: 'MCP search_memory, no auth',
     request: (t) => ({ method: 'POST', path: `${t.ready.noauthPrefix}/mcp`, headers: MCP_HEADERS, body: MCP_CALL }),
@@ -92,7 +105,9 @@ const SCENARIOS: readonly Scenario[] = [
 /** [with auth, same route without auth]: the ratios the target applies to. */
 const AUTH_PAIRS: readonly (readonly [string, string])[] = [
   ['rest-key', 'rest-none'],
+  ['rest-token', 'rest-none'],
   ['mcp-key', 'mcp-none'],
+  ['mcp-token', 'mcp-none'],
 ];
 
 async function main(): Promise<void> {
@@ -157,11 +172,16 @@ function report(samples: Map<string, Sample[]>, target: Target): void {
     console.log(`  ${`${withAuth} / ${without}`.padEnd(30)} ${mark(r)}   ${mark(c)}`);
   }
   // The authentication work itself, timed in process: the share of a route's CPU it can account for.
-  const verify = target.ready.verifyMicros;
-  console.log(`\nAPI-key verification in process: ${verify.toFixed(2)} µs per request (cached key; shape, checksum, HMAC, lookup, usage count)`);
-  for (const [withAuth] of AUTH_PAIRS) {
-    const share = verify / median(cpu(withAuth));
-    console.log(`  = ${(share * 100).toFixed(2)}% of ${withAuth}'s CPU per request (the check itself; target: at most ${((1 - TARGET) * 100).toFixed(0)}%)`);
+  const checks = [
+    { label: 'API-key verification', what: 'cached key; shape, checksum, HMAC, lookup, usage count', micros: target.ready.verifyMicros, ids: ['rest-key', 'mcp-key'] },
+    { label: 'OAuth access-token verification', what: 'cached token; shape, SHA-256, lookup, expiry', micros: target.ready.tokenVerifyMicros, ids: ['rest-token', 'mcp-token'] },
+  ];
+  for (const check of checks) {
+    console.log(`\n${check.label} in process: ${check.micros.toFixed(2)} µs per request (${check.what})`);
+    for (const id of check.ids) {
+      const share = check.micros / median(cpu(id));
+      console.log(`  = ${(share * 100).toFixed(2)}% of ${id}'s CPU per request (the check itself; target: at most ${((1 - TARGET) * 100).toFixed(0)}%)`);
+    }
   }
   console.log('\nvs Fastify hello                          by req/s   by CPU per request');
   for (const s of SCENARIOS.filter((x) => x.id !== 'hello')) {

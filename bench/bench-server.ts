@@ -5,14 +5,17 @@ import type { FastifyRequest } from 'fastify';
 import { buildApp } from '../src/app.js';
 import type { Principal } from '../src/core/principal.js';
 import { openRuntime } from '../src/runtime.js';
+import { resourceChallenge } from '../src/surfaces/auth-hook.js';
 import { mcpSurface } from '../src/surfaces/mcp/plugin.js';
 import { restSurface } from '../src/surfaces/rest/plugin.js';
 import { VERSION } from '../src/version.js';
+import { accessTokenClaims, recordGrant, signWithCurrentKey } from '../src/testing/access-tokens.js';
 
 /**
  * The benchmark's server, run in its own process (bench/auth-overhead.ts forks it) so the load generator
  * does not share its event loop. It is the real Cairn app (openRuntime + buildApp on a temporary SQLite
- * file, seeded with memories) plus, for comparison:
+ * file, seeded with memories; access tokens verified against the authorization server's signing-key and
+ * grant stores on the same file) plus, for comparison:
  *   - GET /bench/hello: a bare Fastify route, the machine's yardstick;
  *   - /bench/noauth/api and /bench/noauth/mcp: the SAME surface plugins, mounted with an authenticator that
  *     only sets a fixed principal. The one difference from /api and /mcp is authentication.
@@ -21,8 +24,8 @@ import { VERSION } from '../src/version.js';
 
 export interface ReadyMessage {
   readonly port: number;
-  /** One credential per kind the benchmark measures. Issue 3 adds an OAuth access token here. */
-  readonly credentials: { readonly apiKey: string };
+  /** One credential per kind the benchmark measures. */
+  readonly credentials: { readonly apiKey: string; readonly accessToken: string };
   readonly memories: number;
   /** Where the unauthenticated copies of the surfaces are mounted. */
   readonly noauthPrefix: string;
@@ -31,6 +34,8 @@ export interface ReadyMessage {
    * key (shape, checksum, HMAC, cache lookup, usage count). Unlike throughput it hardly moves with load.
    */
   readonly verifyMicros: number;
+  /** The same for the access token: µs per `verify()` of the cached token (SHA-256 of the token, cache lookup, expiry check). */
+  readonly tokenVerifyMicros: number;
 }
 
 const NOAUTH_PREFIX = '/bench/noauth';
@@ -65,6 +70,13 @@ async function main(): Promise<void> {
   if (!verified.ok) throw new Error(`the benchmark key does not verify: ${verified.reason}`);
   await seed(verified.principal, services.memories, count);
   const verifyMicros = await timeVerify(services.verifier, key);
+  // An access token as the authorization server issues them, under a recorded grant: same user, workspace,
+  // app and scopes as the key. It lives a day so no run outlasts it (real ones live minutes; the cost per
+  // request of a cached token does not depend on that).
+  const p = verified.principal;
+  const grant = await recordGrant(services.oauth, { userId: p.userId, workspaceId: p.workspaceId, appId: p.appId }, ['memories:read', 'memories:write']);
+  const accessToken = await signWithCurrentKey(services.oauth.keys, accessTokenClaims(runtime.config.http.publicUrl, grant, Date.now(), 24 * 3600));
+  const tokenVerifyMicros = await timeVerify(services.accessTokens, accessToken);
 
   const app = await buildApp({ config: runtime.config, services, logger: runtime.logger });
   app.get('/bench/hello', async () => ({ hello: 'world' }));
@@ -75,11 +87,14 @@ async function main(): Promise<void> {
     memories: services.memories,
     apiKeys: services.apiKeys,
     users: services.users,
+    oauthGrants: services.oauth.grants,
+    oauthClients: services.oauth.clients,
     publicUrl: runtime.config.http.publicUrl,
   });
   await app.register(mcpSurface, {
     prefix: `${NOAUTH_PREFIX}/mcp`,
     authenticate: fixedPrincipal,
+    challenge: resourceChallenge(runtime.config.http.publicUrl),
     memories: services.memories,
     allowedHosts: runtime.config.http.allowedHosts,
     allowedOrigins: runtime.config.http.allowedOrigins,
@@ -111,17 +126,17 @@ async function main(): Promise<void> {
       process.send?.({ cpuMicros: user + system });
     }
   });
-  const ready: ReadyMessage = { port: address.port, credentials: { apiKey: key }, memories: count, noauthPrefix: NOAUTH_PREFIX, verifyMicros };
+  const ready: ReadyMessage = { port: address.port, credentials: { apiKey: key, accessToken }, memories: count, noauthPrefix: NOAUTH_PREFIX, verifyMicros, tokenVerifyMicros };
   process.send?.(ready);
 }
 
-/** Median of 5 runs of 20,000 verifications of one (cached) key, in µs per verification. */
-async function timeVerify(verifier: { verify(key: string): Promise<{ ok: boolean }> }, key: string): Promise<number> {
+/** Median of 5 runs of 20,000 verifications of one (cached) credential, in µs per verification. */
+async function timeVerify(verifier: { verify(credential: string): Promise<{ ok: boolean }> }, key: string): Promise<number> {
   const runs: number[] = [];
   for (let run = 0; run < 5; run++) {
     const n = 20_000;
     const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) if (!(await verifier.verify(key)).ok) throw new Error('benchmark key stopped verifying');
+    for (let i = 0; i < n; i++) if (!(await verifier.verify(key)).ok) throw new Error('benchmark credential stopped verifying');
     runs.push(Number(process.hrtime.bigint() - start) / 1000 / n);
   }
   return runs.sort((a, b) => a - b)[2]!;

@@ -5,10 +5,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { randomBase62 } from './core/ids.js';
 import type { Services } from './services.js';
+import { accountSurface } from './surfaces/account/plugin.js';
 import { healthSurface } from './surfaces/health/plugin.js';
-import { apiKeyAuthenticator } from './surfaces/auth-hook.js';
+import { accessTokenWay, apiKeyWay, oneOfAuthenticator, resourceChallenge } from './surfaces/auth-hook.js';
 import { sendHttpError, sendNotFound } from './surfaces/http-errors.js';
 import { mcpSurface } from './surfaces/mcp/plugin.js';
+import { oauthSurface } from './surfaces/oauth/plugin.js';
+import { clientIdMetadataDocumentConfiguration } from './oauth/cimd.js';
+import { protectedResourceSurface } from './surfaces/protected-resource/plugin.js';
 import { restSurface } from './surfaces/rest/plugin.js';
 import { VERSION } from './version.js';
 import { pendingMigrations } from './storage/migrate.js';
@@ -24,6 +28,11 @@ export interface AppDeps {
    * covers every route that exists.
    */
   readonly onRoute?: (route: RouteOptions) => void;
+  /**
+   * Extra trust anchors for fetching Client ID Metadata Documents. Only tests set it (their document server
+   * has a self-signed certificate); production uses the system's roots.
+   */
+  readonly cimdTrustedCertificates?: readonly string[];
 }
 
 /**
@@ -31,7 +40,7 @@ export interface AppDeps {
  * authenticator and error format. It never listens (main.ts does), so tests use `inject()` and the
  * benchmark can add its baseline route beside the real ones.
  */
-export async function buildApp({ config, services, logger, onRoute }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, services, logger, onRoute, cimdTrustedCertificates }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimit,
@@ -50,9 +59,9 @@ export async function buildApp({ config, services, logger, onRoute }: AppDeps): 
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Cairn REST API', version: VERSION, description: 'Memories for AI agents. Authenticate with `Authorization: Bearer cairn_sk_…`.' },
+      info: { title: 'Cairn REST API', version: VERSION, description: 'Memories for AI agents. Authenticate with `Authorization: Bearer cairn_sk_…` (an API key) or `Authorization: Bearer <OAuth access token>`.' },
       servers: [{ url: `${config.http.publicUrl}/api` }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Cairn API key (cairn_sk_…), also accepted as X-API-Key.' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Cairn API key (cairn_sk_…), also accepted as X-API-Key, or an OAuth access token issued by this server for <public URL>/mcp.' } } },
       security: [{ apiKey: [] }],
     },
     transform: (input) => {
@@ -76,24 +85,54 @@ export async function buildApp({ config, services, logger, onRoute }: AppDeps): 
       if (pending.length > 0) throw new AppError('UNAVAILABLE', `pending migrations: ${pending.join(', ')}`);
     },
   });
-  // Each surface declares its ways in here, where it is registered. Today both accept API keys; OAuth
-  // access tokens will be a second authenticator added beside this one, changing neither.
+  // Each surface declares its ways in here, where it is registered: API keys and OAuth access tokens, each
+  // its own authenticator; the shape of the credential a request presents picks the one that verifies it.
+  const authenticate = oneOfAuthenticator([apiKeyWay(services.verifier), accessTokenWay(services.accessTokens)]);
+  // /api and /mcp are one protected resource: their 401s and 403s point at the same metadata.
+  await app.register(protectedResourceSurface, { publicUrl: config.http.publicUrl });
   await app.register(restSurface, {
     prefix: '/api',
-    authenticate: apiKeyAuthenticator(services.verifier),
+    authenticate,
     memories: services.memories,
     apiKeys: services.apiKeys,
     users: services.users,
+    oauthGrants: services.oauth.grants,
+    oauthClients: services.oauth.clients,
     publicUrl: config.http.publicUrl,
   });
   await app.register(mcpSurface, {
     prefix: '/mcp',
     memories: services.memories,
-    authenticate: apiKeyAuthenticator(services.verifier),
+    authenticate,
+    challenge: resourceChallenge(config.http.publicUrl),
     allowedHosts: config.http.allowedHosts,
     allowedOrigins: config.http.allowedOrigins,
     version: VERSION,
     bodyLimit: config.http.bodyLimit,
+  });
+  // Browser accounts (better-auth under /auth, and the login pages): their own authenticator, the session
+  // cookie, which no other surface accepts.
+  await app.register(accountSurface, {
+    accounts: services.accounts,
+    users: services.users,
+    publicUrl: config.http.publicUrl,
+    trustedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
+    signup: config.accounts.signup,
+  });
+  // The OAuth authorization server at the origin (/authorize, /token, /register, metadata, consent pages).
+  await app.register(oauthSurface, {
+    publicUrl: config.http.publicUrl,
+    oauth: services.oauth,
+    apps: services.apps,
+    sessions: services.sessions,
+    log: logger,
+    accessTokenTtlSeconds: config.oauth.accessTokenTtlSeconds,
+    // Client ID Metadata Documents, fetched through the SSRF-guarded fetch (loopback targets only in tests).
+    cimd: clientIdMetadataDocumentConfiguration({
+      allowLoopback: config.oauth.cimdAllowLoopback,
+      ...(cimdTrustedCertificates ? { trustedCertificates: [...cimdTrustedCertificates] } : {}),
+      onRefused: (url, reason) => logger.warn({ url, reason }, 'client ID metadata document refused'),
+    }),
   });
   return app;
 }

@@ -22,6 +22,16 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     return;
   }
   const { config, logger, services } = runtime;
+  try {
+    // Browser accounts start with the server (this reads the OpenID Connect provider's discovery document),
+    // so a problem with them stops the start instead of failing the first sign-in.
+    await services.accounts.auth();
+  } catch (err) {
+    process.exitCode = 1;
+    console.error(startupMessage(err));
+    await runtime.close();
+    return;
+  }
   const app = await buildApp({ config, services, logger });
   services.start();
 
@@ -55,13 +65,19 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     await runtime.close();
     return;
   }
-  const users = await services.users.list().catch(() => []);
   logger.info(
     { version: VERSION, url: config.http.publicUrl, database: config.database.dialect, mcp: `${config.http.publicUrl}/mcp` },
     'Cairn is listening',
   );
-  if (users.length === 0) {
-    logger.info('No users yet. Create the first one with: npx cairn user create --email you@example.com --admin');
+  // No administrator yet: a one-time link (stored hashed, one hour, single use) to create the first one.
+  const setupLink = await services.accounts.firstAdminLink().catch((err: unknown) => {
+    logger.error({ err }, 'could not create the first-run setup link');
+    return undefined;
+  });
+  if (setupLink !== undefined) {
+    logger.info(
+      `Open ${setupLink} to create the first admin account (the link works once, for one hour; a restart prints a new one), or run: npx cairn user create --email you@example.com --admin`,
+    );
   }
 }
 

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
+import { Accounts } from './accounts/accounts.js';
+import type { SessionReader } from './auth/sessions/ports.js';
 import { ApiKeyService } from './auth/api-keys/api-key-service.js';
 import { UsageRecorder } from './auth/api-keys/usage-recorder.js';
 import { ApiKeyVerifier } from './auth/api-keys/verify-api-key.js';
+import type { PublicKeySource, TokenLiveness } from './auth/oauth-tokens/ports.js';
+import { AccessTokenVerifier, membershipFromUsers } from './auth/oauth-tokens/verify-access-token.js';
 import { deriveKey } from './auth/secrets.js';
 import type { Config } from './config/schema.js';
 import { BufferedAccessLog } from './core/audit/buffered-access-log.js';
@@ -16,6 +20,7 @@ import type { Storage } from './storage/db.js';
 import { KyselyMemoryStore } from './storage/memories-repo.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
+import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
 
 /** How often the embedding worker looks for queued jobs when idle (it continues at once after a full batch). */
 const EMBEDDING_POLL_MS = 1000;
@@ -26,6 +31,12 @@ export interface ServiceOptions {
   readonly embedder?: Embedder;
   /** The vector search path `chooseVectorSearch` picked for this database (default `exact`). */
   readonly vectorSearch?: VectorSearchKind;
+}
+
+/** What OAuth access tokens are checked against: the authorization server's public signing keys and grants. */
+export interface TokenSources {
+  readonly keys: PublicKeySource;
+  readonly liveness: TokenLiveness;
 }
 
 /** Dense retrieval, present when an embedder is configured. */
@@ -43,12 +54,20 @@ export interface Services {
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
   readonly verifier: ApiKeyVerifier;
+  /** Verifies OAuth access tokens on /api and /mcp, against this server's own signing keys and grants. */
+  readonly accessTokens: AccessTokenVerifier;
   readonly usage: UsageRecorder;
   readonly accessLog: BufferedAccessLog;
   readonly audit: KyselyAuditStore;
   readonly apps: KyselyAppStore;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
+  /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
+  readonly accounts: Accounts;
+  /** The browser session behind a request (login, consent, dashboard); never used by /mcp or /api. */
+  readonly sessions: SessionReader;
+  /** The OAuth authorization server's signing keys, storage, grants and client-credentials clients. */
+  readonly oauth: OAuthServices;
   /** Starts the periodic flushers (the server does; one-shot CLI commands do not). */
   start(): void;
   /** Stops the flushers and writes what they hold; stops the embedding worker after its current batch. */
@@ -69,35 +88,62 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     ttlMs: config.auth.cacheTtlMs,
     maxEntries: config.auth.cacheMaxEntries,
   });
+  const userStore = new KyselyUserStore(db);
+  const oauth = buildOAuthServices({ secret: config.secret, storage, apps, users: userStore, clock, log, cacheTtlMs: config.auth.cacheTtlMs, cacheMaxEntries: config.auth.cacheMaxEntries, accessTokenTtlSeconds: config.oauth.accessTokenTtlSeconds });
+  // Tokens are verified against this server's own keys and grants.
+  const accessTokens = buildAccessTokens(config, { keys: oauth.keys, liveness: oauth.grants }, userStore, clock);
+  // A revocation (or a deleted client) on this instance reaches the token cache at once.
+  oauth.grants.onRevoked((grantId) => accessTokens.forgetGrant(grantId));
+  oauth.clients.onDeleted((clientId) => accessTokens.forgetClient(clientId));
   const embeddings = options.embedder ? buildEmbeddings(storage, options.embedder, options.vectorSearch ?? 'exact', clock, log) : undefined;
   const memoryStore = new KyselyMemoryStore(db, dialect, { enqueueEmbeddings: embeddings !== undefined });
   const semantic =
     options.embedder && embeddings
       ? { embedder: options.embedder, vectors: embeddings.vectors, onError: atMostOncePerMinute((err, suppressed) => log.warn({ err, suppressed }, 'search fell back to lexical-only: the query could not be embedded')) }
       : undefined;
+  const users = new UserService(userStore, clock);
+  const accounts = new Accounts({ config, storage, users, clock, log });
   return {
     storage,
     memories: new MemoryService(memoryStore, accessLog, clock, semantic),
-    users: new UserService(new KyselyUserStore(db), clock),
+    users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
+    accessTokens,
     usage,
     accessLog,
     audit,
     apps,
     embedder: options.embedder,
     embeddings,
+    accounts,
+    sessions: accounts.sessions,
+    oauth,
     start() {
       usage.start(config.flushIntervalMs);
       accessLog.start(config.flushIntervalMs);
       embeddings?.worker.start(EMBEDDING_POLL_MS);
+      oauth.start();
     },
     async flush() {
+      oauth.stop();
       usage.stop();
       accessLog.stop();
       await Promise.allSettled([usage.flush(), accessLog.flush(), embeddings?.worker.close()]);
     },
   };
+}
+
+/**
+ * The resource server's token check: local JWT verification against the published keys, liveness and
+ * membership re-checked on the API-key cache schedule (CAIRN_AUTH_CACHE_TTL_SECONDS) and bounded the same way.
+ */
+function buildAccessTokens(config: Config, sources: TokenSources, users: KyselyUserStore, clock: Clock): AccessTokenVerifier {
+  return new AccessTokenVerifier(sources.keys, sources.liveness, membershipFromUsers(users), clock, {
+    publicUrl: config.http.publicUrl,
+    recheckMs: config.auth.cacheTtlMs,
+    maxEntries: config.auth.cacheMaxEntries,
+  });
 }
 
 function buildEmbeddings(storage: Storage, embedder: Embedder, kind: VectorSearchKind, clock: Clock, log: Logger): EmbeddingServices {

@@ -5,6 +5,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReindexCommand } from './commands/reindex.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSigningKeyCommands } from './commands/signing-keys.js';
 import { registerUserCommands } from './commands/users.js';
 import type { CliContext } from './context.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   });
   registerUserCommands(program, ctx);
   registerKeyCommands(program, ctx);
+  registerSigningKeyCommands(program, ctx);
   registerReindexCommand(program, ctx);
   return program;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SETTINGS, SETTING_NAMES, type Config, type DatabaseConfig, type EmbedderConfig, type LogLevel, type SettingName } from './schema.js';
+import { SETTINGS, SETTING_NAMES, type AccountsConfig, type Config, type DatabaseConfig, type EmbedderConfig, type LogLevel, type SettingName, type SignupPolicy } from './schema.js';
 import { closestName } from './suggest.js';
 
 export interface ConfigProblem {
@@ -84,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   }
 
   const embedder = parseEmbedder(parsed, dataDir, cwd, problems);
+  const accounts = parseAccounts(parsed, problems);
+  checkBetterAuthEnv(env, problems);
 
   if (problems.length > 0 || !database || !publicUrl) throw new ConfigError(problems);
 
@@ -112,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     },
     flushIntervalMs: (parsed.CAIRN_FLUSH_INTERVAL_MS as number | undefined) ?? 5000,
     embedder,
+    accounts,
+    oauth: {
+      accessTokenTtlSeconds: (parsed.CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS as number | undefined) ?? 300,
+      cimdAllowLoopback: (parsed.CAIRN_OAUTH_CIMD_ALLOW_LOOPBACK as boolean | undefined) ?? false,
+    },
     sources,
   };
 }
@@ -268,6 +275,65 @@ function parseEmbedder(parsed: Partial<Record<SettingName, unknown>>, dataDir: s
     };
   }
   return { kind: 'none' };
+}
+
+/**
+ * The browser-account settings as one object: an upstream login needs its issuer (or client id) and its
+ * credentials together, and `upstream` sign-up needs an upstream login to sign up through.
+ */
+function parseAccounts(parsed: Partial<Record<SettingName, unknown>>, problems: ConfigProblem[]): AccountsConfig {
+  const signup = (parsed.CAIRN_SIGNUP as SignupPolicy | undefined) ?? 'closed';
+  const given = (name: SettingName) => parsed[name] !== undefined || problems.some((p) => p.setting === name);
+  const need = (name: SettingName, because: string) => {
+    if (!given(name)) problems.push({ setting: name, message: `is required when ${because}` });
+  };
+  let oidc: AccountsConfig['oidc'];
+  const issuer = parsed.CAIRN_OIDC_ISSUER as string | undefined;
+  if (issuer !== undefined) need('CAIRN_OIDC_CLIENT_ID', 'CAIRN_OIDC_ISSUER is set');
+  else for (const name of ['CAIRN_OIDC_CLIENT_ID', 'CAIRN_OIDC_CLIENT_SECRET', 'CAIRN_OIDC_NAME'] as const) if (parsed[name] !== undefined) need('CAIRN_OIDC_ISSUER', `${name} is set`);
+  if (issuer !== undefined) {
+    const url = new URL(issuer);
+    // OpenID Connect issuers are https; plain http only for a provider on this machine (development, tests).
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      problems.push({ setting: 'CAIRN_OIDC_ISSUER', message: 'must use https (plain http only for a loopback host such as 127.0.0.1)' });
+    } else if (url.search || url.hash || url.username || url.password) {
+      problems.push({ setting: 'CAIRN_OIDC_ISSUER', message: 'must be the issuer URL itself, with no query, fragment or credentials' });
+    } else if (parsed.CAIRN_OIDC_CLIENT_ID !== undefined) {
+      const secret = parsed.CAIRN_OIDC_CLIENT_SECRET as string | undefined;
+      oidc = {
+        issuer,
+        clientId: parsed.CAIRN_OIDC_CLIENT_ID as string,
+        ...(secret !== undefined ? { clientSecret: secret } : {}),
+        name: (parsed.CAIRN_OIDC_NAME as string | undefined) ?? url.hostname,
+      };
+    }
+  }
+  let github: AccountsConfig['github'];
+  const githubId = parsed.CAIRN_GITHUB_CLIENT_ID as string | undefined;
+  const githubSecret = parsed.CAIRN_GITHUB_CLIENT_SECRET as string | undefined;
+  if (githubId !== undefined) need('CAIRN_GITHUB_CLIENT_SECRET', 'CAIRN_GITHUB_CLIENT_ID is set');
+  if (githubSecret !== undefined) need('CAIRN_GITHUB_CLIENT_ID', 'CAIRN_GITHUB_CLIENT_SECRET is set');
+  if (githubId !== undefined && githubSecret !== undefined) github = { clientId: githubId, clientSecret: githubSecret };
+  if (signup === 'upstream' && !given('CAIRN_OIDC_ISSUER') && !given('CAIRN_GITHUB_CLIENT_ID')) {
+    problems.push({ setting: 'CAIRN_SIGNUP', message: 'upstream needs an upstream login to sign up through: set CAIRN_OIDC_ISSUER or CAIRN_GITHUB_CLIENT_ID' });
+  }
+  return { signup, ...(oidc ? { oidc } : {}), ...(github ? { github } : {}) };
+}
+
+/**
+ * better-auth (browser accounts) also reads a few variables of its own from the process environment, and
+ * these would quietly change what Cairn configured: they are refused, so every setting stays a CAIRN_ one.
+ */
+const BETTER_AUTH_ENV: Readonly<Record<string, string>> = {
+  BETTER_AUTH_TRUSTED_ORIGINS: 'it would add origins trusted for sign-in and sign-out; use CAIRN_ALLOWED_ORIGINS',
+  BETTER_AUTH_SECRETS: 'it would replace the session-signing key Cairn derives from CAIRN_SECRET',
+  BETTER_AUTH_TELEMETRY: 'it would send usage data to better-auth; Cairn keeps it off',
+};
+
+function checkBetterAuthEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): void {
+  for (const [name, why] of Object.entries(BETTER_AUTH_ENV)) {
+    if (env[name] !== undefined && env[name] !== '') problems.push({ setting: name, message: `is set, but Cairn configures browser accounts itself (${why}): remove it` });
+  }
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -105,11 +105,12 @@ export const SETTINGS = {
     schema: bool,
   },
   CAIRN_AUTH_CACHE_TTL_SECONDS: {
-    description: 'How long a verified API key stays in the in-memory cache. Revocation on this instance is immediate; other instances see it within this time.',
+    description:
+      'How long a verified API key stays in the in-memory cache, and how often a cached OAuth access token\'s grant and user are checked again. Revocation on this instance is immediate; other instances see it within this time.',
     default: '30',
     schema: int(0, 3600),
   },
-  CAIRN_AUTH_CACHE_MAX_ENTRIES: { description: 'Most API keys kept in the verification cache.', default: '10000', schema: int(1, 1_000_000) },
+  CAIRN_AUTH_CACHE_MAX_ENTRIES: { description: 'Most API keys, and most OAuth access tokens, kept in the verification caches.', default: '10000', schema: int(1, 1_000_000) },
   CAIRN_FLUSH_INTERVAL_MS: {
     description: 'How often key usage counters and read-access audit entries are written to the database in one batch.',
     default: '5000',
@@ -155,6 +156,45 @@ export const SETTINGS = {
     default: 'false',
     schema: bool,
   },
+  CAIRN_SIGNUP: {
+    description:
+      'Who may create a browser account: closed (only administrators add people, with cairn user create), upstream (anyone who signs in through the configured OpenID Connect or GitHub login) or open (anyone, also with email and password).',
+    default: 'closed',
+    schema: z.enum(['closed', 'upstream', 'open']),
+  },
+  CAIRN_OIDC_ISSUER: {
+    description:
+      'Sign-in through an OpenID Connect provider (Keycloak, Authentik, Okta, Google, Entra ID…): its issuer URL; the discovery document is read from <issuer>/.well-known/openid-configuration. Register <CAIRN_PUBLIC_URL>/auth/callback/oidc as the redirect URI there.',
+    schema: z.string().url('must be an absolute http(s) URL'),
+  },
+  CAIRN_OIDC_CLIENT_ID: { description: 'The client id Cairn has at the OpenID Connect provider.', schema: z.string().min(1) },
+  CAIRN_OIDC_CLIENT_SECRET: {
+    description: 'The client secret Cairn has at the OpenID Connect provider (leave unset for a public client).',
+    secret: true,
+    schema: z.string().min(1),
+  },
+  CAIRN_OIDC_NAME: {
+    description: 'The provider name on the login button ("Sign in with …").',
+    default: 'the issuer host name',
+    schema: z.string().min(1).max(60),
+  },
+  CAIRN_GITHUB_CLIENT_ID: {
+    description: 'Sign-in with GitHub: the client id of a GitHub OAuth app whose callback URL is <CAIRN_PUBLIC_URL>/auth/callback/github.',
+    schema: z.string().min(1),
+  },
+  CAIRN_GITHUB_CLIENT_SECRET: { description: 'The client secret of that GitHub OAuth app.', secret: true, schema: z.string().min(1) },
+  CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS: {
+    description:
+      'Lifetime of the OAuth access tokens Cairn issues. They are verified without a database lookup, so keep them short; clients renew them with their refresh token. Revoking a connection ends its tokens at once regardless.',
+    default: '300',
+    schema: int(1, 3600),
+  },
+  CAIRN_OAUTH_CIMD_ALLOW_LOOPBACK: {
+    description:
+      'For tests only: let Client ID Metadata Documents be fetched from loopback addresses (127.0.0.1, ::1). Off, a client_id URL that resolves to this machine is refused (every other private range always is).',
+    default: 'false',
+    schema: bool,
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -191,6 +231,23 @@ export type EmbedderConfig =
       readonly batchSize: number;
     };
 
+export interface OAuthConfig {
+  readonly accessTokenTtlSeconds: number;
+  /** Tests only: Client ID Metadata Documents may be served from loopback addresses. */
+  readonly cimdAllowLoopback: boolean;
+}
+
+/** Who may create a browser account (see CAIRN_SIGNUP). */
+export type SignupPolicy = 'closed' | 'upstream' | 'open';
+
+/** Browser accounts: the sign-up policy and the upstream logins offered on the login page. */
+export interface AccountsConfig {
+  readonly signup: SignupPolicy;
+  /** Any OpenID Connect provider, found through discovery from its issuer. */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string; readonly name: string };
+  readonly github?: { readonly clientId: string; readonly clientSecret: string };
+}
+
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'postgres'; readonly url: string; readonly poolSize: number };
@@ -217,6 +274,9 @@ export interface Config {
   readonly auth: { readonly cacheTtlMs: number; readonly cacheMaxEntries: number };
   readonly flushIntervalMs: number;
   readonly embedder: EmbedderConfig;
+  readonly accounts: AccountsConfig;
+  /** The OAuth authorization server (src/oauth). */
+  readonly oauth: OAuthConfig;
   /** Where each setting's value came from, for `cairn doctor`. */
   readonly sources: Readonly<Record<string, 'env' | 'file' | 'default' | 'generated'>>;
 }

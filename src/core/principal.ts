@@ -1,7 +1,12 @@
 import { insufficientScope } from '../errors/app-error.js';
 import { hasScope, type Scope } from './scopes.js';
 
-export type CredentialKind = 'api_key';
+/**
+ * How the caller proved who it is: an API key; an OAuth access token from an authorization-code grant (a
+ * person consented); a client-credentials access token (a machine client acting for its owner); or a browser
+ * session (login, consent and dashboard pages only: /api and /mcp never take cookies).
+ */
+export type CredentialKind = 'api_key' | 'oauth_access_token' | 'client_credentials' | 'session';
 
 /**
  * Who is calling, as proven by the credential and nothing else. Routes and tools receive it from their

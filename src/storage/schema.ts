@@ -16,6 +16,15 @@ export interface Database {
   cairn_migrations: MigrationsTable;
   memory_vectors: MemoryVectorsTable;
   embedding_jobs: EmbeddingJobsTable;
+  auth_users: AuthUsersTable;
+  auth_sessions: AuthSessionsTable;
+  auth_accounts: AuthAccountsTable;
+  auth_verifications: AuthVerificationsTable;
+  account_setup_tokens: AccountSetupTokensTable;
+  oauth_signing_keys: OAuthSigningKeysTable;
+  oauth_store: OAuthStoreTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_clients: OAuthClientsTable;
 }
 
 export interface UsersTable {
@@ -133,4 +142,119 @@ export function parseJson(value: unknown): Record<string, unknown> {
     }
   }
   return typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * better-auth's tables (src/accounts): written by its Kysely adapter, which stores times as ISO-8601 TEXT and
+ * booleans as 0/1 on SQLite, and as timestamptz / boolean on PostgreSQL. Cairn's own code does not write
+ * them (src/accounts goes through better-auth); tests read them.
+ */
+export type AuthTime = string | Date;
+export type AuthFlag = number | boolean;
+
+export interface AuthUsersTable {
+  /** = users.id */
+  id: string;
+  name: string;
+  email: string;
+  email_verified: AuthFlag;
+  image: string | null;
+  created_at: AuthTime;
+  updated_at: AuthTime;
+}
+
+export interface AuthSessionsTable {
+  id: string;
+  user_id: string;
+  token: string;
+  expires_at: AuthTime;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: AuthTime;
+  updated_at: AuthTime;
+}
+
+export interface AuthAccountsTable {
+  id: string;
+  user_id: string;
+  /** 'credential' (password) or an upstream provider id ('oidc', 'github'). */
+  provider_id: string;
+  account_id: string;
+  password: string | null;
+  access_token: string | null;
+  refresh_token: string | null;
+  id_token: string | null;
+  access_token_expires_at: AuthTime | null;
+  refresh_token_expires_at: AuthTime | null;
+  scope: string | null;
+  created_at: AuthTime;
+  updated_at: AuthTime;
+}
+
+export interface AuthVerificationsTable {
+  id: string;
+  identifier: string;
+  value: string;
+  expires_at: AuthTime;
+  created_at: AuthTime;
+  updated_at: AuthTime;
+}
+
+/** One-time setup links (first administrator, set-password); only the SHA-256 of the token is stored. */
+export interface AccountSetupTokensTable {
+  hash: string;
+  purpose: 'first_admin' | 'set_password';
+  user_id: string | null;
+  expires_at: number;
+  created_at: number;
+}
+
+/** ES256 key pairs that sign access tokens; `private_jwk` is encrypted (src/oauth/signing-keys.ts). */
+export interface OAuthSigningKeysTable {
+  kid: string;
+  alg: 'ES256';
+  public_jwk: string;
+  private_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/** What oidc-provider persists, one row per artefact (src/oauth/adapter.ts); secret ids are stored hashed. */
+export interface OAuthStoreTable {
+  model: string;
+  id: string;
+  payload: string;
+  secret: string | null;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** Cairn's record of each grant a person consented to (src/oauth/grants.ts). */
+export interface OAuthGrantsTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  app_id: string;
+  client_id: string;
+  client_name: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Confidential clients for client_credentials (src/oauth/clients.ts). */
+export interface OAuthClientsTable {
+  client_id: string;
+  user_id: string;
+  workspace_id: string;
+  app_id: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  secret_rotated_at: number | null;
+  last_used_at: number | null;
 }

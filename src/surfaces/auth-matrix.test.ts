@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../testing/build-test-app.js';
 import {
   API_KEY_CREDENTIALS,
+  OAUTH_CREDENTIALS,
   runSurfaceAuthSuite,
   staleCases,
   SURFACE_ROUTES,
@@ -10,10 +11,11 @@ import {
 } from '../testing/surface-auth.suite.js';
 import { TOOLS } from './mcp/tools/index.js';
 
-// Every route of the REST and MCP surfaces × every kind of API-key credential, one pinned status per cell.
-// Adding a route, a tool or a credential kind without a row here fails this file.
+// Every route of the REST and MCP surfaces × every kind of credential (API keys, then OAuth access tokens and
+// cookies), one pinned status per cell. Adding a route, a tool or a credential kind without a row here fails
+// this file. The API-key cells are unchanged by OAuth: that is the proof adding it changed no API-key behaviour.
 
-runSurfaceAuthSuite({ routes: SURFACE_ROUTES, credentials: API_KEY_CREDENTIALS });
+runSurfaceAuthSuite({ routes: SURFACE_ROUTES, credentials: [...API_KEY_CREDENTIALS, ...OAUTH_CREDENTIALS] });
 
 describe('auth matrix coverage', () => {
   let t: TestApp;

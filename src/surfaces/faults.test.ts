@@ -30,6 +30,8 @@ interface Fixture {
   spareKeyId: string;
   kept: string;
   bulk: string;
+  grantId: string;
+  oauthClientId: string;
 }
 
 async function fixture(): Promise<Fixture> {
@@ -38,7 +40,13 @@ async function fixture(): Promise<Fixture> {
   const uncachedKey = (await t.createKey(owner, { name: 'never used' })).key;
   const spareKeyId = (await t.createKey(owner, { name: 'spare' })).id;
   const add = async (content: string) => ((await t.call('POST', '/api/v1/memories', { key, body: { content } })).json() as { memory: { id: string } }).memory.id;
-  return { key, uncachedKey, spareKeyId, kept: await add('Keeps bees on the roof'), bulk: await add('Grows basil in the kitchen') };
+  const { oauth, apps } = t.runtime.services;
+  const party = { userId: owner.user.id, workspaceId: owner.workspace.id };
+  const byTest = { kind: 'cli', credentialId: null } as const;
+  const app = await apps.ensure(party.workspaceId, 'connected app', t.clock.now());
+  await oauth.grants.record({ id: 'grant_faults', ...party, appId: app.id, clientId: 'faults-client', clientName: 'Faults client', scopes: ['memories:read'] }, byTest);
+  const oauthClientId = (await oauth.clients.create(party, { name: 'machine', scopes: ['memories:read'] }, byTest)).clientId;
+  return { key, uncachedKey, spareKeyId, kept: await add('Keeps bees on the roof'), bulk: await add('Grows basil in the kitchen'), grantId: 'grant_faults', oauthClientId };
 }
 
 /** Every authenticated REST route, in an order in which all of them succeed when the database is up. */
@@ -55,6 +63,12 @@ function dataRoutes(f: Fixture): [method: string, url: string, body?: unknown][]
     ['POST', '/api/v1/keys', { name: 'made after', scopes: ['memories:read'] }],
     ['POST', `/api/v1/keys/${f.spareKeyId}/rotate`, { gracePeriodSeconds: 60 }],
     ['DELETE', `/api/v1/keys/${f.spareKeyId}`],
+    ['GET', '/api/v1/connections'],
+    ['DELETE', `/api/v1/connections/${f.grantId}`],
+    ['GET', '/api/v1/oauth-clients'],
+    ['POST', '/api/v1/oauth-clients', { name: 'made after', scopes: ['memories:read'] }],
+    ['POST', `/api/v1/oauth-clients/${f.oauthClientId}/rotate-secret`, {}],
+    ['DELETE', `/api/v1/oauth-clients/${f.oauthClientId}`],
     ['GET', '/api/v1/me'],
   ];
 }

@@ -3,7 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../auth/api-keys/api-key.js';
 import { SCOPES, type Scope } from '../core/scopes.js';
 import type { User, Workspace } from '../core/users/user.js';
-import { ALL_SCOPES, buildTestApp, type RegisteredRoute, type TestApp } from './build-test-app.js';
+import {
+  accessTokenClaims,
+  buildOAuthTestApp,
+  createMachineClient,
+  deleteMachineClient,
+  generateSigningKey,
+  recordGrant,
+  revokeGrant,
+  signToken,
+  signWithCurrentKey,
+  type AuthorizationStores,
+  type TokenSubject,
+} from './access-tokens.js';
+import { ALL_SCOPES, type RegisteredRoute, type TestApp } from './build-test-app.js';
 
 /*
  * The route × credential matrix: every route of the REST and MCP surfaces against every kind of credential,
@@ -51,15 +64,15 @@ export interface RouteCase {
   readonly era?: McpEra;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|unique)\}/g;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|unique)\}/g;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
-  return c.url.split('?')[0]!.replace(/\{(memoryId|keyId)\}/g, ':id');
+  return c.url.split('?')[0]!.replace(/\{(memoryId|keyId|grantId|oauthClientId)\}/g, ':id');
 }
 
 function rest(method: HttpMethod, url: string, scopes: readonly Scope[], success: number, extra: Partial<RouteCase> = {}): RouteCase {
-  return { name: `${method} ${routeOf({ url })}`, wire: 'rest', method, url, scopes, success, namesResource: /\{(memoryId|keyId)\}/.test(url), ...extra };
+  return { name: `${method} ${routeOf({ url })}`, wire: 'rest', method, url, scopes, success, namesResource: /\{(memoryId|keyId|grantId|oauthClientId)\}/.test(url), ...extra };
 }
 
 /** Fastify answers HEAD for every GET route by running the GET handler, so each one is a route of its own here. */
@@ -83,6 +96,12 @@ export const REST_ROUTES: readonly RouteCase[] = withHeadTwins([
   rest('POST', '/api/v1/keys', ['admin'], 201, { body: { name: 'matrix key {unique}', scopes: ['memories:read'] } }),
   rest('DELETE', '/api/v1/keys/{keyId}', ['admin'], 204),
   rest('POST', '/api/v1/keys/{keyId}/rotate', ['admin'], 201, { body: {} }),
+  rest('GET', '/api/v1/connections', ['admin'], 200),
+  rest('DELETE', '/api/v1/connections/{grantId}', ['admin'], 204),
+  rest('GET', '/api/v1/oauth-clients', ['admin'], 200),
+  rest('POST', '/api/v1/oauth-clients', ['admin'], 201, { body: { name: 'matrix client {unique}', scopes: ['memories:read'] } }),
+  rest('POST', '/api/v1/oauth-clients/{oauthClientId}/rotate-secret', ['admin'], 201, { body: {} }),
+  rest('DELETE', '/api/v1/oauth-clients/{oauthClientId}', ['admin'], 204),
   rest('GET', '/api/v1/me', [], 200),
 ]);
 
@@ -234,9 +253,20 @@ export interface CredentialKind {
 
 export type Party = { readonly user: User; readonly workspace: Workspace };
 
+/** How an access token is minted for a cell: an authorization-code grant (default) or a client-credentials client. */
+export interface TokenOptions {
+  readonly kind?: 'grant' | 'client';
+  /** Claims replaced or (undefined) removed. */
+  readonly claims?: Record<string, unknown>;
+  /** Signs with this instead of the published key (a forged or foreign token). */
+  readonly sign?: (claims: Record<string, unknown>) => Promise<string>;
+}
+
 /** The app the matrix runs against, the two users in it, and memoised credentials. */
 export interface MatrixWorld {
   readonly t: TestApp;
+  /** The authorization server's signing keys, grants and clients the app verifies access tokens against. */
+  readonly tokens: AuthorizationStores;
   /** Whose memories and keys the rows name. */
   readonly owner: Party;
   /** Another user, with their own personal workspace. */
@@ -247,15 +277,22 @@ export interface MatrixWorld {
   once<T>(name: string, build: () => Promise<T>): Promise<T>;
   /** An active key of `party` holding exactly `scopes`. */
   keyFor(party: Party, scopes: readonly Scope[]): Promise<string>;
+  /** A grant (recorded as on consent) or a client-credentials client (created) for `party`: what a token is issued under. */
+  tokenSubject(party: Party, scopes: readonly string[], kind: 'grant' | 'client'): Promise<TokenSubject>;
+  /** A fresh access token of `party` carrying `scopes`, as Cairn's authorization server issues them (1 hour). */
+  mintToken(party: Party, scopes: readonly string[], options?: TokenOptions): Promise<string>;
+  /** The same, built once per world under `name`. */
+  tokenFor(name: string, party: Party, scopes: readonly string[], options?: TokenOptions): Promise<string>;
 }
 
-export async function createMatrixWorld(t: TestApp): Promise<MatrixWorld> {
+export async function createMatrixWorld(t: TestApp, tokens: AuthorizationStores): Promise<MatrixWorld> {
   const owner = await t.createUser('owner@example.com');
   const stranger = await t.createUser('stranger@example.com');
   const memo = new Map<string, Promise<unknown>>();
   let counter = 0;
   const world: MatrixWorld = {
     t,
+    tokens,
     owner,
     stranger,
     next: () => ++counter,
@@ -266,6 +303,21 @@ export async function createMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     keyFor(party, scopes) {
       const sorted = [...scopes].sort();
       return world.once(`key:${party.user.email}:${sorted.join(',')}`, async () => (await t.createKey(party, { name: 'matrix caller', scopes: sorted })).key);
+    },
+    async tokenSubject(party, scopes, kind) {
+      const owner = { userId: party.user.id, workspaceId: party.workspace.id };
+      if (kind === 'client') return createMachineClient(tokens, owner, scopes);
+      // A real app row: memories written with the token record it.
+      const app = await world.once(`oauth-app:${party.user.email}`, () => t.runtime.services.apps.ensure(party.workspace.id, 'matrix oauth client', t.clock.now()));
+      return recordGrant(tokens, { ...owner, appId: app.id }, scopes);
+    },
+    async mintToken(party, scopes, options = {}) {
+      const subject = await world.tokenSubject(party, scopes, options.kind ?? 'grant');
+      const claims = accessTokenClaims(t.runtime.config.http.publicUrl, subject, t.clock.now(), 3600, options.claims);
+      return options.sign ? options.sign(claims) : signWithCurrentKey(tokens.keys, claims);
+    },
+    tokenFor(name, party, scopes, options) {
+      return world.once(`token:${name}:${party.user.email}:${[...scopes].sort().join(',')}`, () => world.mintToken(party, scopes, options));
     },
   };
   return world;
@@ -283,7 +335,7 @@ function scopesWithout(route: RouteCase): Scope[] {
 
 const bearer = (key: string): Presentation => ({ headers: { authorization: `Bearer ${key}` } });
 
-/** The API-key credential kinds. OAuth tokens and session cookies will be further lists beside this one. */
+/** The API-key credential kinds. OAuth access tokens and cookies are a further list beside this one (OAUTH_CREDENTIALS). */
 export const API_KEY_CREDENTIALS: readonly CredentialKind[] = [
   { name: 'no credential', present: async () => ({}), expect: () => ABSENT },
   { name: 'malformed', present: async () => bearer('not-a-cairn-key'), expect: () => INVALID },
@@ -346,6 +398,135 @@ export const API_KEY_CREDENTIALS: readonly CredentialKind[] = [
   },
 ];
 
+const INSUFFICIENT: Outcome = { kind: 'insufficient_scope' };
+
+/** What a valid OAuth token gets: OAuth never grants `admin`, so managing keys, clients and connections is 403 and everything else works. */
+function tokenOutcome(route: RouteCase, otherWorkspace = false): Outcome {
+  if (route.scopes.includes('admin')) return INSUFFICIENT;
+  return otherWorkspace && route.namesResource ? { kind: 'not_found' } : SUCCESS;
+}
+
+/**
+ * OAuth access tokens (RFC 9068 JWTs shaped as Cairn's authorization server issues them, signed with the
+ * current key of its real signing-key store, under grants and clients recorded in its real stores on the
+ * same SQLite database) and the other credentials a browser or an OAuth client might send.
+ */
+export const OAUTH_CREDENTIALS: readonly CredentialKind[] = [
+  // Exactly the route's scopes; a key-management route asks for admin, which a token can carry but never gets.
+  { name: 'access token', present: async (world, route) => bearer(await world.tokenFor('valid', world.owner, scopesFor(route))), expect: (route) => tokenOutcome(route) },
+  {
+    name: 'access token claiming admin',
+    present: async (world) => bearer(await world.tokenFor('admin', world.owner, ['admin', 'memories:read', 'memories:write', 'memories:delete', 'offline_access'])),
+    expect: (route) => tokenOutcome(route),
+  },
+  {
+    name: 'access token, read-only',
+    present: async (world) => bearer(await world.tokenFor('read-only', world.owner, ['memories:read'])),
+    expect: (route) => (route.scopes.every((s) => s === 'memories:read') ? SUCCESS : INSUFFICIENT),
+  },
+  {
+    name: 'access token, missing scope',
+    present: async (world, route) => bearer(await world.tokenFor('missing scope', world.owner, scopesWithout(route))),
+    expect: (route) => (route.scopes.length > 0 ? INSUFFICIENT : SUCCESS),
+  },
+  {
+    name: 'access token, other workspace',
+    present: async (world, route) => bearer(await world.tokenFor('stranger', world.stranger, scopesFor(route))),
+    expect: (route) => tokenOutcome(route, true),
+  },
+  {
+    name: 'access token, expired',
+    present: async (world, route) => {
+      const iat = Math.floor(world.t.clock.now() / 1000) - 7200;
+      return bearer(await world.mintToken(world.owner, scopesFor(route), { claims: { iat, exp: iat + 3600 } }));
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'access token, wrong audience',
+    present: async (world, route) => bearer(await world.mintToken(world.owner, scopesFor(route), { claims: { aud: 'https://other-server.example/mcp' } })),
+    expect: () => INVALID,
+  },
+  {
+    name: 'access token, wrong issuer',
+    present: async (world, route) => bearer(await world.mintToken(world.owner, scopesFor(route), { claims: { iss: 'https://other-issuer.example' } })),
+    expect: () => INVALID,
+  },
+  {
+    // Another key signing under the published kid.
+    name: 'access token, bad signature',
+    async present(world, route) {
+      const impostor = await world.once('impostor key', async () => generateSigningKey((await world.tokens.keys.current()).kid));
+      return bearer(await world.mintToken(world.owner, scopesFor(route), { sign: (claims) => signToken(impostor.privateKey, { kid: impostor.kid }, claims) }));
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'access token, unknown key',
+    async present(world, route) {
+      const foreign = await world.once('foreign key', () => generateSigningKey('not-a-cairn-key-id'));
+      return bearer(await world.mintToken(world.owner, scopesFor(route), { sign: (claims) => signToken(foreign.privateKey, { kid: foreign.kid }, claims) }));
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'access token, revoked grant',
+    async present(world, route) {
+      const subject = await world.tokenSubject(world.owner, scopesFor(route), 'grant');
+      await revokeGrant(world.tokens, subject);
+      return bearer(await signWithCurrentKey(world.tokens.keys, accessTokenClaims(world.t.runtime.config.http.publicUrl, subject, world.t.clock.now(), 3600)));
+    },
+    expect: () => INVALID,
+  },
+  {
+    name: 'client-credentials token',
+    present: async (world, route) => bearer(await world.tokenFor('client', world.owner, scopesFor(route), { kind: 'client' })),
+    expect: (route) => tokenOutcome(route),
+  },
+  {
+    name: 'client-credentials token, client deleted',
+    async present(world, route) {
+      const subject = await world.tokenSubject(world.owner, scopesFor(route), 'client');
+      await deleteMachineClient(world.tokens, subject);
+      return bearer(await signWithCurrentKey(world.tokens.keys, accessTokenClaims(world.t.runtime.config.http.publicUrl, subject, world.t.clock.now(), 3600)));
+    },
+    expect: () => INVALID,
+  },
+  {
+    // /api and /mcp take no cookies: a signed-in browser's live session is no credential here, so this is
+    // "none presented".
+    name: 'session cookie alone',
+    present: async (world) => ({ headers: { cookie: await world.once('session cookie', () => sessionCookie(world)) } }),
+    expect: () => ABSENT,
+  },
+  {
+    // RFC 6750 §2.3 query tokens are refused, valid or not (MCP forbids them).
+    name: 'access token in query string',
+    present: async (world, route) => ({ query: { access_token: await world.tokenFor('valid', world.owner, scopesFor(route)) } }),
+    expect: () => INVALID,
+  },
+  {
+    // Two credentials of different kinds: refused, never guessed between.
+    name: 'access token beside an API key',
+    present: async (world, route) => ({
+      headers: { authorization: `Bearer ${await world.tokenFor('valid', world.owner, scopesFor(route))}`, 'x-api-key': await world.keyFor(world.owner, scopesFor(route)) },
+    }),
+    expect: () => INVALID,
+  },
+];
+
+/** The owner signs in with a password, as the login page does; the Cookie header a browser would then send. */
+async function sessionCookie(world: MatrixWorld): Promise<string> {
+  const { accounts, sessions } = world.t.runtime.services;
+  const password = 'matrix password, long enough';
+  await accounts.setPassword(world.owner.user, password);
+  const cookie = (await accounts.signIn(world.owner.user.email, password, '127.0.0.1')).map((c) => c.split(';')[0]).join('; ');
+  // The cell proves something only if the session is live where sessions are accepted.
+  const session = await sessions.fromHeaders({ cookie });
+  if (session?.userId !== world.owner.user.id) throw new Error(`the matrix session cookie is not a live session: ${cookie}`);
+  return cookie;
+}
+
 export function expectedOutcome(route: RouteCase, credential: CredentialKind): Outcome {
   return route.public ? SUCCESS : credential.expect(route);
 }
@@ -357,19 +538,31 @@ export function expectedOutcome(route: RouteCase, credential: CredentialKind): O
 interface Fixtures {
   readonly memoryId?: string;
   readonly keyId?: string;
+  readonly grantId?: string;
+  readonly oauthClientId?: string;
   readonly unique: string;
 }
 
 async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtures> {
   const text = route.url + JSON.stringify(route.body ?? null);
   const unique = String(world.next());
-  const fixtures: { memoryId?: string; keyId?: string; unique: string } = { unique };
+  const fixtures: { memoryId?: string; keyId?: string; grantId?: string; oauthClientId?: string; unique: string } = { unique };
   if (text.includes('{memoryId}')) {
     const key = await world.keyFor(world.owner, ALL_SCOPES);
     const res = await world.t.call('POST', '/api/v1/memories', { key, body: { content: `owner fixture ${unique}` } });
     fixtures.memoryId = (res.json() as { memory: { id: string } }).memory.id;
   }
   if (text.includes('{keyId}')) fixtures.keyId = (await world.t.createKey(world.owner, { name: `target ${unique}` })).id;
+  const oauth = world.t.runtime.services.oauth;
+  const owner = { userId: world.owner.user.id, workspaceId: world.owner.workspace.id };
+  const byTest = { kind: 'cli', credentialId: null } as const;
+  if (text.includes('{grantId}')) {
+    // A connected app of the owner, recorded as the consent page records one.
+    const app = await world.t.runtime.services.apps.ensure(owner.workspaceId, 'matrix connected app', world.t.clock.now());
+    fixtures.grantId = `grant_matrix_${unique}`;
+    await oauth.grants.record({ id: fixtures.grantId, ...owner, appId: app.id, clientId: 'matrix-client', clientName: 'Matrix client', scopes: ['memories:read'] }, byTest);
+  }
+  if (text.includes('{oauthClientId}')) fixtures.oauthClientId = (await oauth.clients.create(owner, { name: `target client ${unique}`, scopes: ['memories:read'] }, byTest)).clientId;
   return fixtures;
 }
 
@@ -422,9 +615,14 @@ function seen(res: LightMyRequestResponse): { status: number; body: string } {
   return { status: res.statusCode, body: res.body.slice(0, 400) };
 }
 
+/** Every 401 and 403 points OAuth clients at the protected-resource metadata (RFC 9728 §5.1). */
+const RESOURCE_METADATA = /resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/;
+
 function expectChallenge(res: LightMyRequestResponse, presented: boolean): void {
   const challenge = String(res.headers['www-authenticate'] ?? '');
   expect(challenge).toMatch(/^Bearer /);
+  expect(challenge).toMatch(RESOURCE_METADATA);
+  expect(challenge).toContain('scope="memories:read memories:write memories:delete"');
   // RFC 6750 §3.1: a request without credentials gets no error code, a bad credential gets invalid_token.
   if (presented) expect(challenge).toContain('error="invalid_token"');
   else expect(challenge).not.toContain('error=');
@@ -446,6 +644,7 @@ function judgeRest(route: RouteCase, outcome: Outcome, res: LightMyRequestRespon
       expect(seen(res)).toMatchObject({ status: 403 });
       // RFC 6750 §3.1: the 403 names every scope the operation needs, so a client can step up once.
       expect(String(res.headers['www-authenticate'] ?? '')).toContain(`error="insufficient_scope", scope="${route.scopes.join(' ')}"`);
+      expect(String(res.headers['www-authenticate'] ?? '')).toMatch(RESOURCE_METADATA);
       if (hasBody) {
         expect(error().code).toBe('INSUFFICIENT_SCOPE');
         expect(error().details?.requiredScopes).toEqual(route.scopes);
@@ -486,6 +685,7 @@ function judgeMcp(route: RouteCase, outcome: Outcome, res: LightMyRequestRespons
       expect(challenge).toMatch(/^Bearer /);
       expect(challenge).toContain('error="insufficient_scope"');
       expect(challenge).toContain(`scope="${route.scopes.join(' ')}"`);
+      expect(challenge).toMatch(RESOURCE_METADATA);
       expect(readJsonRpc(res).error).toMatchObject({ data: { code: 'INSUFFICIENT_SCOPE', requiredScopes: [...route.scopes] } });
       return;
     }
@@ -531,7 +731,8 @@ export interface SurfaceAuthSuiteOptions {
 export function runSurfaceAuthSuite({ routes, credentials }: SurfaceAuthSuiteOptions): void {
   let world: MatrixWorld;
   beforeAll(async () => {
-    world = await createMatrixWorld(await buildTestApp());
+    const { t, stores } = await buildOAuthTestApp();
+    world = await createMatrixWorld(t, stores);
   });
   afterAll(async () => world.t.close());
 

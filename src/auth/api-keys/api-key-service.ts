@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../errors/app-error.js';
 import type { AuditAction, AuditEvent } from '../../core/audit/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
-import { requireScopes, type Principal } from '../../core/principal.js';
+import { requireScopes, type CredentialKind, type Principal } from '../../core/principal.js';
 import { hasScope, type Scope } from '../../core/scopes.js';
 import type { AppStore } from '../../core/users/user.js';
 import { generateApiKey } from './api-key.js';
@@ -17,7 +17,7 @@ export interface KeyOwner {
 
 /** Who is doing the key operation, for the audit log. */
 export interface KeyActor {
-  readonly kind: 'api_key' | 'cli';
+  readonly kind: CredentialKind | 'cli';
   readonly credentialId: string | null;
   readonly requestId?: string | null;
 }

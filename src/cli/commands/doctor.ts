@@ -47,7 +47,13 @@ export async function runDoctor(ctx: CliContext): Promise<number> {
   ctx.out('Configuration (value, then where it came from):\n');
   ctx.out(indent(formatTable(['SETTING', 'VALUE', 'SOURCE'], settingRows(config, ctx.env, usesSecretFile && existsSync(secretFile)))));
 
-  const secrets = [config.secret, ...databasePasswords(config.database), config.embedder.kind === 'openai' ? config.embedder.apiKey : undefined];
+  const secrets = [
+    config.secret,
+    ...databasePasswords(config.database),
+    config.embedder.kind === 'openai' ? config.embedder.apiKey : undefined,
+    config.accounts.oidc?.clientSecret,
+    config.accounts.github?.clientSecret,
+  ];
   const checks: Check[] = [
     { status: 'ok', title: 'configuration', detail: 'every setting is valid' } satisfies Check,
     ...(usesSecretFile ? [checkSecretFile(config, secretFile)] : []),
@@ -91,8 +97,24 @@ function settingRows(config: Config, env: NodeJS.ProcessEnv, secretFileExists: b
     CAIRN_FLUSH_INTERVAL_MS: String(config.flushIntervalMs),
     CAIRN_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
     ...embedderRows(config),
+    ...accountRows(config),
+    CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS: String(config.oauth.accessTokenTtlSeconds),
+    CAIRN_OAUTH_CIMD_ALLOW_LOOPBACK: String(config.oauth.cimdAllowLoopback),
   };
   return SETTING_NAMES.map((name) => [name, values[name], sourceOf(name, config, env)]);
+}
+
+function accountRows(config: Config): Record<'CAIRN_SIGNUP' | Extract<SettingName, `CAIRN_OIDC_${string}` | `CAIRN_GITHUB_${string}`>, string> {
+  const { signup, oidc, github } = config.accounts;
+  return {
+    CAIRN_SIGNUP: signup,
+    CAIRN_OIDC_ISSUER: oidc ? oidc.issuer : '(no OpenID Connect login)',
+    CAIRN_OIDC_CLIENT_ID: oidc ? oidc.clientId : '(no OpenID Connect login)',
+    CAIRN_OIDC_CLIENT_SECRET: oidc ? (oidc.clientSecret !== undefined ? '[redacted]' : '(none: public client)') : '(no OpenID Connect login)',
+    CAIRN_OIDC_NAME: oidc ? oidc.name : '(no OpenID Connect login)',
+    CAIRN_GITHUB_CLIENT_ID: github ? github.clientId : '(no GitHub login)',
+    CAIRN_GITHUB_CLIENT_SECRET: github ? '[redacted]' : '(no GitHub login)',
+  };
 }
 
 function embedderRows(config: Config): Record<Extract<SettingName, `CAIRN_EMBEDDER${string}`>, string> {

@@ -12,13 +12,19 @@ export type AuditAction =
   | 'key.create'
   | 'key.revoke'
   | 'key.rotate'
-  | 'user.create';
+  | 'user.create'
+  | 'oauth_grant.create'
+  | 'oauth_grant.revoke'
+  | 'oauth_client.create'
+  | 'oauth_client.rotate'
+  | 'oauth_client.delete';
 
 export interface AuditEvent {
   readonly at: number;
   readonly workspaceId: string | null;
   readonly userId: string | null;
-  readonly credentialKind: CredentialKind | 'cli' | null;
+  /** 'browser': a person on the account pages (first-run setup, sign-up, first upstream sign-in). */
+  readonly credentialKind: CredentialKind | 'cli' | 'browser' | null;
   readonly credentialId: string | null;
   readonly appId: string | null;
   readonly action: AuditAction;

@@ -9,6 +9,9 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Who created a user, as recorded in the audit log's credential kind. */
+export type UserCreator = 'cli' | 'setup' | 'signup' | 'upstream';
+
 /** Account administration (CLI today; the dashboard and first-run setup later). */
 export class UserService {
   constructor(
@@ -16,24 +19,29 @@ export class UserService {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates a user with a personal workspace. A taken email is a CONFLICT with a clear message, never a crash. */
-  async create(input: { email: string; name?: string | null; isAdmin?: boolean }): Promise<{ user: User; workspace: Workspace }> {
+  /**
+   * Creates a user with a personal workspace. A taken email is a CONFLICT with a clear message, never a crash.
+   * `via` says who created it, for the audit log: the CLI (default), the first-run setup link, a person
+   * signing up with a password, or a first sign-in through an upstream provider.
+   */
+  async create(input: { email: string; name?: string | null; isAdmin?: boolean; via?: UserCreator }): Promise<{ user: User; workspace: Workspace }> {
     const email = normaliseEmail(input.email);
     if (!EMAIL.test(email) || email.length > 320) throw new AppError('INVALID_INPUT', `"${input.email}" is not an email address.`, { field: 'email' });
     const now = this.clock.now();
+    const via = input.via ?? 'cli';
     const user: User = { id: newId('usr', now), email, name: input.name?.trim() || null, isAdmin: input.isAdmin ?? false, disabledAt: null, createdAt: now };
     const workspace: Workspace = { id: newId('ws', now), name: `${user.name ?? email}'s memory`, kind: 'personal', createdAt: now };
     const outcome = await this.users.createWithPersonalWorkspace(user, workspace, {
       at: now,
       workspaceId: workspace.id,
       userId: user.id,
-      credentialKind: 'cli',
+      credentialKind: via === 'cli' ? 'cli' : 'browser',
       credentialId: null,
       appId: null,
       action: 'user.create',
       targetId: user.id,
       requestId: null,
-      detail: { admin: user.isAdmin },
+      detail: via === 'cli' ? { admin: user.isAdmin } : { admin: user.isAdmin, via },
     });
     if (outcome === 'email_taken') throw new AppError('CONFLICT', `A user with the email ${email} already exists.`, { field: 'email' });
     return { user, workspace };
@@ -43,6 +51,11 @@ export class UserService {
     const user = await this.users.findByEmail(normaliseEmail(email));
     if (!user) throw notFound(`User ${normaliseEmail(email)}`);
     return user;
+  }
+
+  /** The user with this id, or undefined (no NOT_FOUND: callers such as session checks treat absence as "no access"). */
+  byId(id: string): Promise<User | undefined> {
+    return this.users.findById(id);
   }
 
   list(): Promise<User[]> {

@@ -102,6 +102,12 @@ describe.each(VERSIONS)('MCP over Streamable HTTP at $version', ({ version, opti
     for (const tool of tools) expect(tool.description?.length ?? 0).toBeGreaterThan(10);
   });
 
+  it('declares tools without listChanged: the tool set never changes, so no tools/list_changed is ever sent', async () => {
+    const { key } = await newKey();
+    const { client } = await connect(key, options);
+    expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+  });
+
   it('adds, searches, lists, gets, updates and deletes memories with an API key', async () => {
     const { key } = await newKey({ name: 'claude-desktop' });
     const { client } = await connect(key, options);

@@ -4,13 +4,15 @@ import { hasScope } from '../../core/scopes.js';
 import type { Principal } from '../../core/principal.js';
 import { AppError, insufficientScope } from '../../errors/app-error.js';
 import { toJsonRpcHttpError } from '../../errors/to-jsonrpc.js';
-import { AuthenticationError, bearerChallenge, principalOf, scopeChallenge } from '../auth-hook.js';
+import { AuthenticationError, bearerChallenge, principalOf, scopeChallenge, type ResourceChallenge } from '../auth-hook.js';
 import type { ToolContext, ToolDeps } from './tool-kit.js';
 import { TOOL_SCOPES, TOOLS } from './tools/index.js';
 
 export interface McpDeps extends ToolDeps {
   /** This surface's authenticator(s), declared where the surface is registered (app.ts). */
   readonly authenticate: onRequestHookHandler;
+  /** What this surface's 401s and 403s point OAuth clients at (`resourceChallenge(publicUrl)`). */
+  readonly challenge: ResourceChallenge;
   /** Host header values accepted (DNS-rebinding protection). */
   readonly allowedHosts: readonly string[];
   /** Origin header values accepted when present. */
@@ -35,7 +37,7 @@ export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
     onerror: (err) => app.log.debug({ err }, 'mcp request rejected'),
   });
   app.addHook('onClose', async () => handler.close());
-  app.setErrorHandler(sendMcpError);
+  app.setErrorHandler(mcpErrorHandler(deps.challenge));
   app.addHook('onRequest', hostAndOriginGuard(deps.allowedHosts, deps.allowedOrigins));
   app.addHook('onRequest', deps.authenticate);
 
@@ -74,7 +76,10 @@ export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
 };
 
 function buildServer(deps: McpDeps, authInfo: AuthInfo | undefined): McpServer {
-  const server = new McpServer({ name: 'cairn', version: deps.version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  // The tool set is fixed for the life of the process, so Cairn never sends tools/list_changed. Saying so
+  // (the SDK would otherwise advertise listChanged: true) keeps 2026-07-28 clients from holding a
+  // subscriptions/listen stream open for notifications that never come.
+  const server = new McpServer({ name: 'cairn', version: deps.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
   const extra = authInfo?.extra as { principal?: Principal; failure?: { unavailable?: AppError } } | undefined;
   // Every request reaches the handler through the authenticator, which always passes a principal.
   if (!extra?.principal) throw new Error('MCP server requested without an authenticated principal');
@@ -122,14 +127,16 @@ function originHostname(origin: string): string {
   }
 }
 
-function sendMcpError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const id = requestIdOf(request.body);
-  const { status, body, log } = toJsonRpcHttpError(err, request.id, id);
-  if (log !== undefined) request.log.error({ err: log }, 'mcp request failed');
-  if (err instanceof AuthenticationError) reply.header('www-authenticate', bearerChallenge(err));
-  if (err instanceof AppError && err.code === 'INSUFFICIENT_SCOPE') reply.header('www-authenticate', scopeChallenge(err));
-  if (status === 503) reply.header('retry-after', '5');
-  return reply.code(status).header('cache-control', 'no-store').send(body);
+function mcpErrorHandler(challenge: ResourceChallenge) {
+  return function sendMcpError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const id = requestIdOf(request.body);
+    const { status, body, log } = toJsonRpcHttpError(err, request.id, id);
+    if (log !== undefined) request.log.error({ err: log }, 'mcp request failed');
+    if (err instanceof AuthenticationError) reply.header('www-authenticate', bearerChallenge(err, challenge));
+    if (err instanceof AppError && err.code === 'INSUFFICIENT_SCOPE') reply.header('www-authenticate', scopeChallenge(err, challenge));
+    if (status === 503) reply.header('retry-after', '5');
+    return reply.code(status).header('cache-control', 'no-store').send(body);
+  };
 }
 
 function requestIdOf(body: unknown): string | number | null {

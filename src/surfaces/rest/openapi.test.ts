@@ -28,6 +28,12 @@ const REST_ROUTES = [
   'POST /v1/keys',
   'DELETE /v1/keys/{id}',
   'POST /v1/keys/{id}/rotate',
+  'GET /v1/connections',
+  'DELETE /v1/connections/{id}',
+  'GET /v1/oauth-clients',
+  'POST /v1/oauth-clients',
+  'POST /v1/oauth-clients/{id}/rotate-secret',
+  'DELETE /v1/oauth-clients/{id}',
   'GET /v1/me',
 ].sort();
 

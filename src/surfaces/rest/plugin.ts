@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sendHttpError, sendNotFound } from '../http-errors.js';
+import { resourceChallenge } from '../auth-hook.js';
+import { httpErrorHandler, sendNotFound } from '../http-errors.js';
 import { authenticatedRoutes } from './routes.js';
 import type { RestApp, RestDeps } from './types.js';
 
@@ -11,7 +12,7 @@ import type { RestApp, RestDeps } from './types.js';
  */
 export const restSurface: FastifyPluginAsync<RestDeps> = async (root, deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>() as RestApp;
-  app.setErrorHandler(sendHttpError);
+  app.setErrorHandler(httpErrorHandler(resourceChallenge(deps.publicUrl)));
   app.setNotFoundHandler(sendNotFound);
 
   await app.register(async (pub) => {

@@ -1,3 +1,9 @@
+import { connectionsList } from './routes/connections.list.js';
+import { connectionsRevoke } from './routes/connections.revoke.js';
+import { oauthClientsCreate } from './routes/oauth-clients.create.js';
+import { oauthClientsDelete } from './routes/oauth-clients.delete.js';
+import { oauthClientsList } from './routes/oauth-clients.list.js';
+import { oauthClientsRotate } from './routes/oauth-clients.rotate.js';
 import { keysCreate } from './routes/keys.create.js';
 import { keysList } from './routes/keys.list.js';
 import { keysRevoke } from './routes/keys.revoke.js';
@@ -25,5 +31,11 @@ export const authenticatedRoutes: readonly RegisterRoute[] = [
   keysCreate,
   keysRevoke,
   keysRotate,
+  connectionsList,
+  connectionsRevoke,
+  oauthClientsList,
+  oauthClientsCreate,
+  oauthClientsRotate,
+  oauthClientsDelete,
   me,
 ];

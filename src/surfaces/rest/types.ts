@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyService } from '../../auth/api-keys/api-key-service.js';
 import type { MemoryService } from '../../core/memories/memory-service.js';
 import type { UserService } from '../../core/users/user-service.js';
+import type { ClientCredentialsClients } from '../../oauth/clients.js';
+import type { OAuthGrants } from '../../oauth/grants.js';
 
 export type RestApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -11,6 +13,9 @@ export interface RestDeps {
   readonly memories: MemoryService;
   readonly apiKeys: ApiKeyService;
   readonly users: UserService;
+  /** Connected apps (OAuth grants) and client-credentials clients. */
+  readonly oauthGrants: OAuthGrants;
+  readonly oauthClients: ClientCredentialsClients;
   /** This surface's authenticator(s), declared where the surface is registered (app.ts). */
   readonly authenticate: onRequestHookHandler;
   readonly publicUrl: string;

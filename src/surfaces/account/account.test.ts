@@ -1,0 +1,3 @@
+import { runAccountPagesSuite } from '../../testing/account-pages.suite.js';
+
+runAccountPagesSuite('SQLite', async () => undefined);

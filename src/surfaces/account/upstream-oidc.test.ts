@@ -1,0 +1,3 @@
+import { runUpstreamLoginSuite } from '../../testing/upstream-login.suite.js';
+
+runUpstreamLoginSuite('SQLite', async () => undefined);

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { principalOf } from '../../auth-hook.js';
+import { ConnectionView, toConnectionView } from '../oauth-views.js';
+import type { RestApp, RestDeps } from '../types.js';
+import { errorResponses } from '../views.js';
+
+/** GET /v1/connections: the apps the caller connected with OAuth in the caller's workspace (needs `admin`). */
+export function connectionsList(app: RestApp, { oauthGrants }: Pick<RestDeps, 'oauthGrants'>): void {
+  app.get(
+    '/v1/connections',
+    { schema: { tags: ['connections'], summary: 'List connected apps (OAuth grants)', response: { 200: z.object({ connections: z.array(ConnectionView) }), ...errorResponses } } },
+    async (req) => ({ connections: (await oauthGrants.listFor(principalOf(req))).map(toConnectionView) }),
+  );
+}
