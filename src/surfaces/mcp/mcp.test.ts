@@ -248,6 +248,33 @@ describe('MCP Host and Origin validation (DNS rebinding)', () => {
     }
   });
 
+  it('has no protocol sessions to hijack: no Mcp-Session-Id is minted, and one presented never replaces the credential', async () => {
+    // Session-to-principal binding (checklist §10.5) holds trivially: /mcp is stateless, so every request
+    // is authenticated on its own and nothing is keyed by a session id.
+    const ada = await newKey();
+    const bob = await newKey();
+    const init = await t.app.inject({ method: 'POST', url: '/mcp', headers: mcpHeaders(ada.key), payload: INITIALIZE });
+    expect(init.statusCode).toBe(200);
+    expect(init.headers['mcp-session-id']).toBeUndefined();
+
+    const sessionId = 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff';
+    const { authorization: _, ...noCredential } = mcpHeaders(ada.key, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    const list = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_memories', arguments: {} } };
+    const anonymous = await t.app.inject({ method: 'POST', url: '/mcp', headers: noCredential, payload: list });
+    expect(anonymous.statusCode).toBe(401);
+
+    // The same session id with Bob's key is simply Bob: he sees his own (empty) memory, not Ada's.
+    const adaWrite = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'add_memories', arguments: { text: 'Ada keeps a session id secret.' } } };
+    const written = await t.app.inject({ method: 'POST', url: '/mcp', headers: mcpHeaders(ada.key, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }), payload: adaWrite });
+    expect(written.statusCode).toBe(200);
+    const asAda = await t.app.inject({ method: 'POST', url: '/mcp', headers: mcpHeaders(ada.key, { 'mcp-protocol-version': '2025-06-18' }), payload: list });
+    expect(asAda.body).toContain('Ada keeps a session id secret');
+    const asBob = await t.app.inject({ method: 'POST', url: '/mcp', headers: mcpHeaders(bob.key, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }), payload: list });
+    expect(asBob.statusCode).toBe(200);
+    expect(asBob.body).not.toContain('Ada keeps a session id secret');
+    expect(asBob.headers['mcp-session-id']).toBeUndefined();
+  });
+
   it('answers GET and DELETE on /mcp with 405', async () => {
     const { key } = await newKey();
     // Stateless: there is no server-to-client stream to open (GET) and no session to end (DELETE).
