@@ -15,11 +15,18 @@ export interface RateLimits {
   readonly register: { readonly max: number; readonly windowMs: number };
   /** Token requests per IP address. */
   readonly token: { readonly max: number; readonly windowMs: number };
+  /**
+   * Token requests per client that authenticates with HTTP Basic (a confidential client's secret cannot be
+   * guessed from many addresses at once). Public clients have no secret; their codes are single-use and
+   * PKCE-bound, and the per-IP limit covers them.
+   */
+  readonly tokenPerClient: { readonly max: number; readonly windowMs: number };
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   register: { max: 20, windowMs: 3600_000 },
   token: { max: 300, windowMs: 60_000 },
+  tokenPerClient: { max: 60, windowMs: 60_000 },
 };
 
 /**
@@ -47,7 +54,19 @@ export function registerProviderRoutes(app: FastifyInstance, options: ProviderRo
   app.get(OAUTH_ROUTES.authorization, noHead, forward({ fresh: true }));
   app.get(`${OAUTH_ROUTES.authorization}/:uid`, noHead, forward({ fresh: true }));
 
-  app.post(OAUTH_ROUTES.token, { config: { rateLimit: limit(options.rateLimits.token) } }, forward());
+  const perClient = app.createRateLimit({ ...limit(options.rateLimits.tokenPerClient), keyGenerator: (request) => `token-client:${basicClientId(request) ?? ''}` });
+  const forwardToken = forward();
+  app.post(OAUTH_ROUTES.token, { config: { rateLimit: limit(options.rateLimits.token) } }, async (request, reply) => {
+    if (basicClientId(request) !== undefined) {
+      // `isAllowed` means "on the allow list"; the verdict is `isExceeded`.
+      const verdict = await perClient(request);
+      if (!verdict.isAllowed && verdict.isExceeded) {
+        reply.header('retry-after', String(verdict.ttlInSeconds));
+        throw Object.assign(new Error(`Too many token requests for this client; retry in ${verdict.ttlInSeconds} s.`), { statusCode: 429, oauthError: 'temporarily_unavailable' });
+      }
+    }
+    return forwardToken(request, reply);
+  });
   app.options(OAUTH_ROUTES.token, forward());
   app.post(OAUTH_ROUTES.revocation, forward());
   app.options(OAUTH_ROUTES.revocation, forward());
@@ -85,6 +104,20 @@ export function registerProviderRoutes(app: FastifyInstance, options: ProviderRo
       .header('access-control-allow-origin', '*')
       .send(JSON.stringify(jwks));
   });
+}
+
+/** The client id of an `Authorization: Basic` header (RFC 6749 §2.3.1: form-urlencoded id), if there is one. */
+function basicClientId(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string' || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 function limit({ max, windowMs }: { max: number; windowMs: number }) {

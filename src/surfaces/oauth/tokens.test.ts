@@ -197,6 +197,28 @@ describe('client credentials (machine clients created by a user)', () => {
     expect((await me(body.access_token)).json()).toMatchObject({ user: { id: ana.user.id }, credential: { kind: 'client_credentials', id: created.clientId } });
   });
 
+  it('limits token requests per client (60 a minute), whatever address they come from', async () => {
+    const target = await createClient();
+    const bystander = await createClient();
+    const guess = (i: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/token',
+        remoteAddress: `198.51.100.${i % 250}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(target.clientId, `wrong-${i}`) },
+        payload: new URLSearchParams({ grant_type: 'client_credentials', scope: 'memories:read', resource: w.resource }).toString(),
+      });
+    for (let i = 0; i < 60; i++) expect((await guess(i)).statusCode).toBe(401);
+    const limited = await guess(60);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(limited.headers['cache-control']).toBe('no-store');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Even the right secret waits now; another client is not affected.
+    expect((await ccToken(target.clientId, target.clientSecret)).statusCode).toBe(429);
+    expect((await ccToken(bystander.clientId, bystander.clientSecret)).statusCode).toBe(200);
+  });
+
   it('narrows a request to the client’s scopes, and refuses one that asks for none of them', async () => {
     const created = await createClient(['memories:read']);
     const narrowed = (await ccToken(created.clientId, created.clientSecret, 'memories:read memories:write memories:delete')).json() as TokenResponse;
