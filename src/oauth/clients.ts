@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditAction } from '../core/audit/audit.js';
+import { credentialEvent, type AuditAction, type CredentialActor } from '../core/audit/audit.js';
 import type { Clock } from '../core/clock.js';
 import { randomBase62 } from '../core/ids.js';
 import { requireScopes, type Principal } from '../core/principal.js';
@@ -33,11 +33,7 @@ export interface ClientOwner {
   readonly scopes: readonly MemoryScope[];
 }
 
-export interface ClientActor {
-  readonly kind: 'api_key' | 'oauth_access_token' | 'client_credentials' | 'session' | 'cli';
-  readonly credentialId: string | null;
-  readonly requestId?: string | null;
-}
+export type ClientActor = CredentialActor;
 
 const NAME = /^[\p{L}\p{N} ._:@()-]{1,64}$/u;
 /** How often "last used" is written at most: it is shown, not enforced, and a write per token is waste. */
@@ -255,16 +251,5 @@ function actorOf(principal: Principal): ClientActor {
 }
 
 function auditRow(action: AuditAction, owner: { userId: string; workspaceId: string }, actor: ClientActor, clientId: string, at: number, detail: Record<string, unknown> | null = null) {
-  return toAuditRow({
-    at,
-    workspaceId: owner.workspaceId,
-    userId: owner.userId,
-    credentialKind: actor.kind,
-    credentialId: actor.credentialId,
-    appId: null,
-    action,
-    targetId: clientId,
-    requestId: actor.requestId ?? null,
-    detail,
-  });
+  return toAuditRow(credentialEvent(action, owner, actor, clientId, at, detail));
 }

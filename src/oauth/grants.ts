@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { TokenLiveness } from '../auth/oauth-tokens/ports.js';
-import type { AuditAction } from '../core/audit/audit.js';
+import { credentialEvent, type AuditAction } from '../core/audit/audit.js';
 import type { Clock } from '../core/clock.js';
 import { requireScopes, type Principal } from '../core/principal.js';
 import { notFound } from '../errors/app-error.js';
@@ -194,16 +194,5 @@ function toRecord(r: Selectable<OAuthGrantsTable>): GrantRecord {
 }
 
 function auditRow(action: AuditAction, grant: Pick<GrantRecord, 'id' | 'userId' | 'workspaceId' | 'appId'>, actor: ClientActor | null, at: number, detail: Record<string, unknown> | null) {
-  return toAuditRow({
-    at,
-    workspaceId: grant.workspaceId,
-    userId: grant.userId,
-    credentialKind: actor?.kind ?? null,
-    credentialId: actor?.credentialId ?? null,
-    appId: grant.appId,
-    action,
-    targetId: grant.id,
-    requestId: actor?.requestId ?? null,
-    detail,
-  });
+  return toAuditRow(credentialEvent(action, grant, actor, grant.id, at, detail, grant.appId));
 }

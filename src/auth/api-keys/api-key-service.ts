@@ -1,5 +1,5 @@
 import { AppError, notFound } from '../../errors/app-error.js';
-import type { AuditAction, AuditEvent } from '../../core/audit/audit.js';
+import { credentialEvent, type AuditAction, type AuditEvent, type CredentialActor } from '../../core/audit/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { requireScopes, type CredentialKind, type Principal } from '../../core/principal.js';
@@ -16,11 +16,7 @@ export interface KeyOwner {
 }
 
 /** Who is doing the key operation, for the audit log. */
-export interface KeyActor {
-  readonly kind: CredentialKind | 'cli';
-  readonly credentialId: string | null;
-  readonly requestId?: string | null;
-}
+export type KeyActor = CredentialActor;
 
 export interface CreateKeyInput {
   readonly name: string;
@@ -145,19 +141,9 @@ export class ApiKeyService {
   }
 
   private event(owner: KeyOwner, actor: KeyActor, action: AuditAction, targetId: string, at: number, detail: Record<string, unknown> | null = null): AuditEvent {
-    return {
-      at,
-      workspaceId: owner.workspaceId,
-      userId: owner.userId,
-      credentialKind: actor.kind,
-      credentialId: actor.credentialId,
-      appId: null,
-      action,
-      targetId,
-      requestId: actor.requestId ?? null,
-      detail,
-    };
+    return credentialEvent(action, owner, actor, targetId, at, detail);
   }
+
 }
 
 export function actorOf(principal: Principal): KeyActor {

@@ -33,6 +33,40 @@ export interface AuditEvent {
   readonly detail: Record<string, unknown> | null;
 }
 
+/** Who did a credential or account change: the credential that asked (or the CLI), and the request. */
+export interface CredentialActor {
+  readonly kind: CredentialKind | 'cli';
+  readonly credentialId: string | null;
+  readonly requestId?: string | null;
+}
+
+/**
+ * The audit event of a change made by `actor` to something `owner` holds (a key, a client, a grant). One
+ * builder, so every credential event records the same fields the same way.
+ */
+export function credentialEvent(
+  action: AuditAction,
+  owner: { readonly userId: string; readonly workspaceId: string },
+  actor: CredentialActor | null,
+  targetId: string,
+  at: number,
+  detail: Record<string, unknown> | null = null,
+  appId: string | null = null,
+): AuditEvent {
+  return {
+    at,
+    workspaceId: owner.workspaceId,
+    userId: owner.userId,
+    credentialKind: actor?.kind ?? null,
+    credentialId: actor?.credentialId ?? null,
+    appId,
+    action,
+    targetId,
+    requestId: actor?.requestId ?? null,
+    detail,
+  };
+}
+
 /** The append-only log port. Appends never update or delete; the storage adds triggers that refuse both. */
 export interface AuditStore {
   append(events: readonly AuditEvent[]): Promise<void>;
