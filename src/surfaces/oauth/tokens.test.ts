@@ -233,7 +233,9 @@ describe('client credentials (machine clients created by a user)', () => {
 
   it('refuses a wrong secret; a rotated secret replaces the old one at once', async () => {
     const created = await createClient();
-    const wrong = await ccToken(created.clientId, created.clientSecret.replace(/.$/, 'x'));
+    // Change the last character (to a different one: a secret ending in 'x' must not stay right).
+    const wrongSecret = created.clientSecret.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x'));
+    const wrong = await ccToken(created.clientId, wrongSecret);
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ error: 'invalid_client' });
     expect(wrong.headers['cache-control']).toBe('no-store');
