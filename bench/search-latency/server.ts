@@ -177,13 +177,10 @@ async function countMatches(runtime: Runtime, principal: Principal, asked: reado
 /** The number of matching rows of the workspace, counted in the database with the same full-text condition. */
 async function fullCount(runtime: Runtime, principal: Principal, query: string): Promise<number> {
   const { db, dialect } = runtime.storage;
-  const base = db
-    .selectFrom('memories as m')
-    .innerJoin('apps as a', 'a.id', 'm.app_id')
-    .select(sql<number>`m.seq`.as('seq'))
-    .where('m.workspace_id', '=', principal.workspaceId)
-    .where('m.state', '=', 'active');
-  const ranked = dialect.rankedSearch(base as never, query);
+  const ranked = dialect.rankedSearch(db, query, {
+    limit: Number.MAX_SAFE_INTEGER,
+    scope: (q) => q.where('m.workspace_id', '=', principal.workspaceId).where('m.state', '=', 'active'),
+  });
   if (!ranked) return 0;
   const r = await db.selectFrom(ranked.as('r') as never).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
   return Number((r as { n: number } | undefined)?.n ?? 0);

@@ -92,9 +92,9 @@ export class KyselyMemoryStore implements MemoryStore {
   }
 
   async search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]> {
-    const ranked = this.dialect.rankedSearch(filtered(scoped(this.db, scope), query), query.text);
+    const ranked = this.dialect.rankedSearch(this.db, query.text, { limit: query.limit, scope: (q) => filtered(inWorkspace(q, scope), query) });
     if (!ranked) return [];
-    const rows = await ranked.limit(query.limit).execute();
+    const rows = await ranked.execute();
     return rows.map((r) => ({ memory: toMemory(r as Row), score: Number((r as { score: unknown }).score) }));
   }
 
@@ -173,12 +173,12 @@ export class KyselyMemoryStore implements MemoryStore {
 
 /** The only way this repository starts a read: memories of one workspace, with their app's name. */
 function scoped(db: Kysely<Database>, scope: WorkspaceScope): MemoryQuery {
-  return db
-    .selectFrom('memories as m')
-    .innerJoin('apps as a', 'a.id', 'm.app_id')
-    .selectAll('m')
-    .select('a.name as app_name')
-    .where('m.workspace_id', '=', scope.workspaceId) as unknown as MemoryQuery;
+  return inWorkspace(db.selectFrom('memories as m').innerJoin('apps as a', 'a.id', 'm.app_id').selectAll('m').select('a.name as app_name') as unknown as MemoryQuery, scope);
+}
+
+/** Every memories query of this repository carries this condition, including the ones a dialect's search builds. */
+function inWorkspace(q: MemoryQuery, scope: WorkspaceScope): MemoryQuery {
+  return q.where('m.workspace_id', '=', scope.workspaceId);
 }
 
 function filtered(q: MemoryQuery, f: MemoryFilters): MemoryQuery {

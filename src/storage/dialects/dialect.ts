@@ -12,14 +12,25 @@ export interface MigrationFile {
 /** The base memory query the repository builds (scoped, filtered, joined with apps); a dialect adds ranking. */
 export type MemoryQuery = SelectQueryBuilder<Database & { m: Database['memories']; a: Database['apps'] }, 'm' | 'a', Record<string, unknown>>;
 
+export interface RankedSearchOptions {
+  readonly limit: number;
+  /** Adds `m.workspace_id = …` and the search's filters to a query over `memories as m`. */
+  readonly scope: (q: MemoryQuery) => MemoryQuery;
+}
+
 /**
  * Everything that differs between SQLite and PostgreSQL. These files are the only ones that know which
  * database it is; repositories call through this interface and never branch on the dialect.
  */
 export interface StorageDialect {
   readonly name: 'sqlite' | 'postgres';
-  /** Adds full-text matching, a `score` column (higher = better) and relevance order to a scoped query. Undefined when the text has no searchable terms. */
-  rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined;
+  /**
+   * The full-text search of `text`: memories (`m`, every column) with their app's name (`a.name as app_name`)
+   * and a `score` column (higher = better), best first, at most `limit` rows. Every memories query it builds
+   * goes through `scope`, which adds the repository's workspace and filter conditions. Undefined when the
+   * text has no searchable terms.
+   */
+  rankedSearch(db: Kysely<Database>, text: string, options: RankedSearchOptions): MemoryQuery | undefined;
   /** Runs `fn` inside one transaction that holds the migration lock (so several instances can start at once). */
   withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Executes a multi-statement migration script inside the migration transaction. */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { analyseQuery, NAME_BOOST, type AnalysedQuery } from '../../core/search/query.js';
-import type { MemoryQuery, StorageDialect } from './dialect.js';
+import type { MemoryQuery, RankedSearchOptions, StorageDialect } from './dialect.js';
 
 /** Arbitrary, fixed: every Cairn instance takes the same advisory lock while it migrates. */
 const MIGRATION_LOCK_ID = 0x63616972; // "cair"
@@ -14,12 +14,13 @@ const MIGRATION_LOCK_ID = 0x63616972; // "cair"
 export function postgresDialect(): StorageDialect {
   return {
     name: 'postgres',
-    rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
+    rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): MemoryQuery | undefined {
       const q = analyseQuery(text);
       const terms = q.terms;
       if (terms.length === 0) return undefined;
       // Terms are letters and digits only, so joining them with | is a well-formed tsquery.
       const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
+      const base = scope(db.selectFrom('memories as m').innerJoin('apps as a', 'a.id', 'm.app_id').selectAll('m').select('a.name as app_name') as unknown as MemoryQuery);
       return base
         .where(sql<boolean>`m.search_vector @@ ${query}`)
         .select(rarityWeightedRank(q).as('score'))
@@ -27,7 +28,8 @@ export function postgresDialect(): StorageDialect {
         .orderBy('m.updated_at', 'desc')
         // Insertion order last: ids end in random characters, so they would order equal scores
         // differently in two otherwise identical databases.
-        .orderBy('m.seq', 'desc') as unknown as MemoryQuery;
+        .orderBy('m.seq', 'desc')
+        .limit(limit) as unknown as MemoryQuery;
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(async (trx) => {

@@ -1,8 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import { analyseQuery, NAME_BOOST } from '../../core/search/query.js';
-import type { MemoryQuery, StorageDialect } from './dialect.js';
+import type { MemoryQuery, RankedSearchOptions, StorageDialect } from './dialect.js';
+
+/** The first stage of a search: full-text matches joined with their memory, before any column is selected. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the joined subquery has no table type
+type CandidateQuery = SelectQueryBuilder<any, any, Record<string, unknown>>;
 
 /**
  * SQLite: FTS5 (porter stemming, unicode61) with BM25 ranking; migrations in a BEGIN IMMEDIATE
@@ -11,23 +15,36 @@ import type { MemoryQuery, StorageDialect } from './dialect.js';
 export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   return {
     name: 'sqlite',
-    rankedSearch(base: MemoryQuery, text: string): MemoryQuery | undefined {
+    rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): MemoryQuery | undefined {
       const { terms, names } = analyseQuery(text);
       if (terms.length === 0) return undefined;
       // Each term is quoted (a phrase of one token), joined with OR: a question matches any of its words
       // and BM25 ranks memories that contain more, rarer words first.
       const match = terms.map((t) => `"${t}"`).join(' OR ');
-      // The match runs once, in a subquery that LIMIT -1 keeps SQLite from flattening. Joined directly,
-      // the planner drives the join from the workspace index and re-runs the full-text match for every
-      // memory of the workspace (about 60× slower with 3,000 memories: bench/auth-overhead.ts found it).
-      const hits = sql<{ seq: number; rank: number }>`(SELECT rowid AS seq, bm25(memories_fts) AS rank FROM memories_fts WHERE memories_fts MATCH ${match} LIMIT -1)`;
-      return base
-        .innerJoin(hits.as('f'), (join) => join.on(sql<boolean>`f.seq = m.seq`))
-        .select(sql<number>`-f.rank * ${nameBoost(names)}`.as('score'))
+      const hits = sql<{ seq: number; rank: number }>`(SELECT rowid AS seq, bm25(memories_fts) AS rank FROM memories_fts WHERE memories_fts MATCH ${match})`;
+      // CROSS JOIN keeps the full-text matches the outer loop: without planner statistics SQLite would
+      // otherwise walk every memory of the workspace and probe the matches for each.
+      const top = (scope(db.selectFrom(hits.as('f')).crossJoin('memories as m').whereRef('m.seq', '=', 'f.seq') as unknown as MemoryQuery) as unknown as CandidateQuery)
+        .select([sql<number>`m.seq`.as('seq'), sql<number>`-f.rank * ${nameBoost(names)}`.as('score'), sql<number>`m.updated_at`.as('updated_at')])
         .orderBy(sql`score`, 'desc')
-        .orderBy('m.updated_at', 'desc')
+        .orderBy(sql`m.updated_at`, 'desc')
         // Insertion order last: ids end in random characters, so they would order equal scores
         // differently in two otherwise identical databases.
+        .orderBy(sql`m.seq`, 'desc')
+        .limit(limit);
+      // Only the few best rows are read in full: sorting every candidate with its content and metadata
+      // costs as much again as ranking them.
+      return scope(
+        db
+          .selectFrom(top.as('t') as never)
+          .crossJoin('memories as m')
+          .innerJoin('apps as a', 'a.id', 'm.app_id')
+          .whereRef('m.seq', '=', sql.ref('t.seq') as never)
+          .selectAll('m')
+          .select(['a.name as app_name', sql<number>`t.score`.as('score')]) as unknown as MemoryQuery,
+      )
+        .orderBy(sql`t.score`, 'desc')
+        .orderBy('m.updated_at', 'desc')
         .orderBy('m.seq', 'desc') as unknown as MemoryQuery;
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
