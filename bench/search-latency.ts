@@ -75,7 +75,7 @@ async function run(options: ServerOptions, started: number): Promise<void> {
         : `  seeding: ${(ready.seeded.workspace + ready.seeded.others).toLocaleString('en-US')} memories through MemoryService.addMany in ${ready.seedSeconds.toFixed(1)} s`,
     );
     if (ready.plannerStats !== null) console.log(`  SQLite planner statistics (sqlite_stat1/4) for memories: ${ready.plannerStats ? 'present' : 'absent'}`);
-    console.log(`  rows matched per query in the workspace (every 6th query counted): median ${ready.resultCounts.median.toLocaleString('en-US')}, max ${ready.resultCounts.max.toLocaleString('en-US')}, ${ready.resultCounts.empty} with none`);
+    console.log(`  candidate rows ranked per query in the workspace (every 6th query counted): median ${ready.resultCounts.median.toLocaleString('en-US')}, max ${ready.resultCounts.max.toLocaleString('en-US')}, ${ready.resultCounts.empty} with none`);
     const base = `http://127.0.0.1:${ready.port}/mcp`;
     const call = (query: string) => callTool(base, ready.apiKey, query);
     const problem = await check(call, ready.queries[0]!);

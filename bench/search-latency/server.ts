@@ -35,7 +35,7 @@ export interface ReadyMessage {
   readonly seedSeconds: number | null;
   readonly seeded: { readonly workspace: number; readonly others: number };
   readonly service: Latency;
-  /** Matches per query (rows the full-text condition selects in the workspace, before LIMIT): median and max. */
+  /** Candidates per query (rows of the workspace the search ranks before its LIMIT; on SQLite not every row a common term matches): median and max. */
   readonly resultCounts: { readonly median: number; readonly max: number; readonly empty: number };
   /**
    * SQLite only: whether the file holds planner statistics (sqlite_stat1 or sqlite_stat4 rows for memories). They decide
