@@ -18,7 +18,7 @@ describe('SQLite search with common terms', () => {
   const search = async (t: Tenant, text: string) => (await f.memories.search(scope(t), { text, limit: 10, states: ['active'] })).map((h) => h.memory.content);
 
   beforeEach(async () => {
-    f = await openFixture(() => openStorage({ dialect: 'sqlite', path: ':memory:' }));
+    f = await openFixture(async () => openStorage({ dialect: 'sqlite', path: ':memory:' }));
     ada = await createTenant(f, 'ada@example.com');
     bob = await createTenant(f, 'bob@example.com');
     const filler = (n: number, text: (i: number) => string) => Array.from({ length: n }, (_, i) => text(i));
