@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { randomBase62 } from './core/ids.js';
 import type { Services } from './services.js';
 import { accountSurface } from './surfaces/account/plugin.js';
+import { dashboardSurface } from './surfaces/dashboard/plugin.js';
 import { healthSurface } from './surfaces/health/plugin.js';
 import { accessTokenWay, apiKeyWay, oneOfAuthenticator, resourceChallenge } from './surfaces/auth-hook.js';
 import { sendHttpError, sendNotFound } from './surfaces/http-errors.js';
@@ -118,6 +119,25 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     publicUrl: config.http.publicUrl,
     trustedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
     signup: config.accounts.signup,
+  });
+  // The dashboard's API: its own authenticator, the browser session (plus the CSRF rule), and no other.
+  await app.register(dashboardSurface, {
+    prefix: '/dashboard/api',
+    authenticate: async () => {
+      throw new Error('the dashboard surface authenticates with its own session hook');
+    },
+    sessions: services.sessions,
+    accounts: services.accounts,
+    apps: services.apps,
+    audit: services.audit,
+    clock: services.oauth.clock,
+    allowedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
+    memories: services.memories,
+    apiKeys: services.apiKeys,
+    users: services.users,
+    oauthGrants: services.oauth.grants,
+    oauthClients: services.oauth.clients,
+    publicUrl: config.http.publicUrl,
   });
   // The OAuth authorization server at the origin (/authorize, /token, /register, metadata, consent pages).
   await app.register(oauthSurface, {

@@ -4,6 +4,7 @@ import type { Memory, MemoryState } from '../core/memories/memory.js';
 import type {
   InsertOutcome,
   ListQuery,
+  MemoryFacets,
   MemoryFilters,
   MemoryPatch,
   MemoryStore,
@@ -168,6 +169,30 @@ export class KyselyMemoryStore implements MemoryStore {
     const out: Record<MemoryState, number> = { active: 0, archived: 0, deleted: 0 };
     for (const r of rows) out[r.state] = Number(r.n);
     return out;
+  }
+
+  async facets(scope: WorkspaceScope): Promise<MemoryFacets> {
+    const live = this.db.selectFrom('memories as m').where('m.workspace_id', '=', scope.workspaceId).where('m.state', '<>', 'deleted');
+    const [apps, authors] = await Promise.all([
+      live
+        .innerJoin('apps as a', 'a.id', 'm.app_id')
+        .select(['a.id as id', 'a.name as name', sql<number>`count(*)`.as('n')])
+        .groupBy(['a.id', 'a.name'])
+        .orderBy('n', 'desc')
+        .orderBy('a.name')
+        .execute(),
+      live
+        .innerJoin('users as u', 'u.id', 'm.author_user_id')
+        .select(['u.id as id', 'u.name as name', 'u.email as email', sql<number>`count(*)`.as('n')])
+        .groupBy(['u.id', 'u.name', 'u.email'])
+        .orderBy('n', 'desc')
+        .orderBy('u.email')
+        .execute(),
+    ]);
+    return {
+      apps: apps.map((r) => ({ id: r.id, name: r.name, count: Number(r.n) })),
+      authors: authors.map((r) => ({ userId: r.id, name: r.name, email: r.email, count: Number(r.n) })),
+    };
   }
 }
 

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { principalOf } from '../../auth-hook.js';
+import { errorResponses, IdParams } from '../../rest/views.js';
+import { requireAdministrator } from '../authenticate.js';
+import type { DashboardApp, DashboardDeps } from '../types.js';
+import { AdminUser, toAdminUser } from './admin-users.views.js';
+
+/**
+ * POST /v1/admin/users/:id/disable and /enable (administrators only). Disabling ends the user's sessions at
+ * once; their keys and access tokens stop working within the verifiers' cache TTL (CAIRN_AUTH_CACHE_TTL_MS).
+ */
+export function adminUsersSetDisabled(app: DashboardApp, { users, accounts }: Pick<DashboardDeps, 'users' | 'accounts'>): void {
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    app.post(`/v1/admin/users/:id/${action}`, { schema: { params: IdParams, response: { 200: z.object({ user: AdminUser }), ...errorResponses } } }, async (req) => {
+      requireAdministrator(req);
+      const user = await users.setDisabled(principalOf(req), req.params.id, disabled);
+      if (disabled) await accounts.endAllSessions(user.id);
+      return { user: toAdminUser(user) };
+    });
+  }
+}
