@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorResponses } from '../../rest/views.js';
 import { sessionOf } from '../authenticate.js';
 import type { DashboardApp, DashboardDeps } from '../types.js';
-import { sessionRevoked } from './sessions.audit.js';
+import { sessionRevoked } from '../session-events.js';
 
 /** POST /v1/sessions/revoke-others: signs out every session of the person but this one. */
 export function sessionsRevokeOthers(app: DashboardApp, { accounts, audit, clock }: Pick<DashboardDeps, 'accounts' | 'audit' | 'clock'>): void {

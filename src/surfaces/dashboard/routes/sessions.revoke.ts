@@ -3,7 +3,7 @@ import { notFound } from '../../../errors/app-error.js';
 import { errorResponses, IdParams } from '../../rest/views.js';
 import { sessionOf } from '../authenticate.js';
 import type { DashboardApp, DashboardDeps } from '../types.js';
-import { sessionRevoked } from './sessions.audit.js';
+import { sessionRevoked } from '../session-events.js';
 
 /** DELETE /v1/sessions/:id: signs one of the person's sessions out (their own current one included). */
 export function sessionsRevoke(app: DashboardApp, { accounts, audit, clock }: Pick<DashboardDeps, 'accounts' | 'audit' | 'clock'>): void {
