@@ -147,7 +147,7 @@ describe('dashboard administration', () => {
     expect((await t.call('GET', '/api/v1/memories', { key })).statusCode).toBe(200);
     const res = await dash(ada, 'POST', `/v1/admin/users/${bob.user.id}/disable`, {});
     expect(res.statusCode, res.body).toBe(200);
-    expect((res.json() as { user: { disabledAt: string | null } }).user.disabledAt).not.toBeNull();
+    expect((res.json() as { user: { disabledAt: string | null; memoryCount: number } }).user).toMatchObject({ disabledAt: new Date(t.clock.now()).toISOString(), memoryCount: 0 });
     expect((await dash(bob, 'GET', '/v1/me')).statusCode).toBe(401);
     expect(await t.runtime.services.accounts.sessionsOf(bob.user.id)).toEqual([]);
     t.clock.advance(t.runtime.config.auth.cacheTtlMs + 1);

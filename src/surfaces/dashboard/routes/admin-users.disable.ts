@@ -15,7 +15,8 @@ export function adminUsersSetDisabled(app: DashboardApp, { users, accounts }: Pi
       requireAdministrator(req);
       const user = await users.setDisabled(principalOf(req), req.params.id, disabled);
       if (disabled) await accounts.endAllSessions(user.id);
-      return { user: toAdminUser(user) };
+      const summary = (await users.listWithActivity()).find((u) => u.id === user.id);
+      return { user: toAdminUser(summary ?? user) };
     });
   }
 }
