@@ -219,10 +219,9 @@ export class MemoryService {
   }
 
   /** Counts by state and non-deleted memories per app and author (the dashboard's filter menus). */
-  async facets(principal: Principal): Promise<{ counts: Record<MemoryState, number> } & MemoryFacets> {
+  async facets(principal: Principal): Promise<MemoryFacets> {
     requireScopes(principal, 'memories:read');
-    const [counts, facets] = await Promise.all([this.store.count(principal), this.store.facets(principal)]);
-    return { counts, ...facets };
+    return this.store.facets(principal);
   }
 
   /**

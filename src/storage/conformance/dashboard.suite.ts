@@ -36,7 +36,8 @@ export function runDashboardSuite(factory: StorageFactory): void {
         { userId: ada.user.id, name: null, email: 'ada@example.com', count: 3 },
         { userId: bob.user.id, name: null, email: 'bob@example.com', count: 1 },
       ]);
-      expect(await f.memories.facets({ workspaceId: 'ws_none' })).toEqual({ apps: [], authors: [] });
+      expect(facets.counts).toEqual({ active: 4, archived: 0, deleted: 1 });
+      expect(await f.memories.facets({ workspaceId: 'ws_none' })).toEqual({ counts: { active: 0, archived: 0, deleted: 0 }, apps: [], authors: [] });
     });
 
     it('queries the audit log by action, app, credential, time and cursor, newest first, with app names', async () => {
