@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { randomBase62 } from './core/ids.js';
 import type { Services } from './services.js';
 import { accountSurface } from './surfaces/account/plugin.js';
+import { sessionAuthenticator } from './surfaces/dashboard/authenticate.js';
 import { dashboardSurface } from './surfaces/dashboard/plugin.js';
 import { healthSurface } from './surfaces/health/plugin.js';
 import { accessTokenWay, apiKeyWay, oneOfAuthenticator, resourceChallenge } from './surfaces/auth-hook.js';
@@ -129,12 +130,8 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
   // The dashboard's API: its own authenticator, the browser session (plus the CSRF rule), and no other.
   await app.register(dashboardSurface, {
     prefix: '/dashboard/api',
-    authenticate: async () => {
-      throw new Error('the dashboard surface authenticates with its own session hook');
-    },
-    sessions: services.sessions,
+    authenticate: sessionAuthenticator({ sessions: services.sessions, users: services.users, apps: services.apps, clock: services.oauth.clock }),
     accounts: services.accounts,
-    apps: services.apps,
     audit: services.audit,
     clock: services.oauth.clock,
     allowedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],

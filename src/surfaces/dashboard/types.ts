@@ -1,21 +1,21 @@
+import type { onRequestHookHandler } from 'fastify';
 import type { Accounts } from '../../accounts/accounts.js';
-import type { SessionReader, SessionUser } from '../../auth/sessions/ports.js';
+import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { Clock } from '../../core/clock.js';
-import type { AppStore } from '../../core/users/user.js';
-import type { RestApp, RestDeps } from '../rest/types.js';
+import type { RestApp, RouteDeps } from '../rest/types.js';
 
 export type DashboardApp = RestApp;
 
 /**
- * What the dashboard surface needs (app.ts passes it). It is a superset of the REST surface's deps because
- * the mirrored routes are the REST route modules themselves, registered here behind the session.
+ * What the dashboard surface needs (app.ts passes it). It is a superset of what REST route modules use
+ * because the mirrored routes are those modules themselves, registered here behind the session.
  */
-export interface DashboardDeps extends RestDeps {
-  readonly sessions: SessionReader;
+export interface DashboardDeps extends RouteDeps {
+  /** This surface's one authenticator, declared where it is registered (app.ts): `sessionAuthenticator`. */
+  readonly authenticate: onRequestHookHandler;
   /** Browser sessions (list, sign out) and set-password links. */
   readonly accounts: Pick<Accounts, 'sessionsOf' | 'endSessions' | 'endAllSessions' | 'setPasswordLink'>;
-  readonly apps: AppStore;
   readonly audit: AuditReader & Pick<AuditStore, 'append'>;
   readonly clock: Clock;
   /** Origins a state-changing request may come from: the public URL and CAIRN_ALLOWED_ORIGINS. */
