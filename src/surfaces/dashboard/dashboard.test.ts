@@ -86,6 +86,22 @@ describe('dashboard authentication', () => {
     expect((own.json() as { workspace: { id: string } }).workspace.id).toBe(ada.workspace.id);
   });
 
+  it('acts in a shared workspace named by X-Cairn-Workspace when the person is a member of it', async () => {
+    const ada = await person('ada@example.com');
+    const db = t.runtime.storage.db;
+    await db.insertInto('workspaces').values({ id: 'ws_team', name: 'Team', kind: 'shared', created_at: t.clock.now() }).execute();
+    await db.insertInto('memberships').values({ workspace_id: 'ws_team', user_id: ada.user.id, role: 'member', created_at: t.clock.now() }).execute();
+    const team = { 'x-cairn-workspace': 'ws_team' };
+    const me = (await dash(ada, 'GET', '/v1/me', undefined, team)).json() as { workspace: { id: string; role: string }; workspaces: { id: string }[] };
+    expect(me.workspace).toMatchObject({ id: 'ws_team', role: 'member' });
+    expect(me.workspaces.map((w) => w.id).sort()).toEqual([ada.workspace.id, 'ws_team'].sort());
+    const created = await dash(ada, 'POST', '/v1/memories', { content: 'Team stand-up is at ten' }, team);
+    expect(created.statusCode, created.body).toBe(201);
+    expect(((await dash(ada, 'GET', '/v1/memories', undefined, team)).json() as { memories: unknown[] }).memories).toHaveLength(1);
+    // The personal workspace does not see it.
+    expect(((await dash(ada, 'GET', '/v1/memories')).json() as { memories: unknown[] }).memories).toHaveLength(0);
+  });
+
   it('stops accepting the session of a user who was disabled', async () => {
     const ada = await person('ada@example.com');
     await t.runtime.storage.db.updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', ada.user.id).execute();
