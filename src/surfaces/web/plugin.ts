@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sendNotFound } from '../http-errors.js';
@@ -31,6 +31,25 @@ const SERVER_PATHS = ['/api', '/mcp', '/auth', '/dashboard/api', '/.well-known',
 
 function isServerPath(path: string): boolean {
   return SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** Types of the files a Vite build copies from public/ to the root of dist (favicons, robots.txt, a manifest). */
+const ROOT_FILE_TYPES: Readonly<Record<string, string>> = {
+  '.ico': 'image/x-icon',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.json': 'application/json',
+};
+
+/** The files at the root of dist besides index.html that may be served: known types, names that are no server path. */
+function rootFiles(distDir: string): { name: string; type: string; body: Buffer }[] {
+  return readdirSync(distDir)
+    .filter((name) => name !== 'index.html' && !name.startsWith('.') && ROOT_FILE_TYPES[extname(name)] !== undefined && !isServerPath(`/${name}`))
+    .filter((name) => statSync(join(distDir, name)).isFile())
+    .map((name) => ({ name, type: ROOT_FILE_TYPES[extname(name)]!, body: readFileSync(join(distDir, name)) }));
 }
 
 const NOT_BUILT = `<!doctype html>
@@ -72,6 +91,12 @@ export function webApp(distDir: string): WebApp {
 
   const plugin: FastifyPluginAsync = async (app) => {
     app.get('/', async (_request, reply) => sendIndex(reply));
+    // Files from the app's public/ folder (favicon.svg, robots.txt): not hashed, so cached for an hour only.
+    for (const file of built ? rootFiles(distDir) : []) {
+      app.get(`/${file.name}`, async (_request, reply) =>
+        reply.header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').type(file.type).send(file.body),
+      );
+    }
     const assets = join(distDir, 'assets');
     if (built && existsSync(assets)) {
       await app.register(fastifyStatic, {

@@ -19,6 +19,8 @@ describe('web app (built)', () => {
     mkdirSync(join(dist, 'assets'));
     writeFileSync(join(dist, 'index.html'), INDEX);
     writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log("cairn");');
+    writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    writeFileSync(join(dist, 'notes.md'), 'not a type the server serves');
     t = await buildTestApp({ webDist: dist });
   });
   afterAll(async () => {
@@ -48,6 +50,15 @@ describe('web app (built)', () => {
     const missing = await t.app.inject({ method: 'GET', url: '/assets/nope.js', headers: html });
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toMatch(/json/);
+  });
+
+  it('serves the files of known types at the root of dist (public/), and nothing else from there', async () => {
+    const icon = await t.app.inject({ method: 'GET', url: '/favicon.svg' });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(icon.headers['cache-control']).toBe('public, max-age=3600');
+    expect((await t.app.inject({ method: 'GET', url: '/notes.md' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/index.html', headers: { accept: 'application/json' } })).statusCode).toBe(404);
   });
 
   it('falls back to index.html for client-side routes a browser navigates to', async () => {
