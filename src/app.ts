@@ -134,6 +134,10 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     accounts: services.accounts,
     audit: services.audit,
     clock: services.oauth.clock,
+    onAccessChanged: () => {
+      services.verifier.clear();
+      services.accessTokens.clear();
+    },
     allowedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
     memories: services.memories,
     apiKeys: services.apiKeys,

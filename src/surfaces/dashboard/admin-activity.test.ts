@@ -140,7 +140,7 @@ describe('dashboard administration', () => {
     expect(users.find((u) => u.id === ada.user.id)).toMatchObject({ memoryCount: 0, isAdmin: true });
   });
 
-  it('disables a user: their sessions end at once and their keys stop working after the cache TTL; enabling restores the keys', async () => {
+  it('disables a user: their sessions and keys stop working at once; enabling restores the keys', async () => {
     const ada = await person('ada@example.com', { admin: true });
     const bob = await person('bob@example.com');
     const { key } = await t.createKey(bob);
@@ -150,10 +150,9 @@ describe('dashboard administration', () => {
     expect((res.json() as { user: { disabledAt: string | null; memoryCount: number } }).user).toMatchObject({ disabledAt: new Date(t.clock.now()).toISOString(), memoryCount: 0 });
     expect((await dash(bob, 'GET', '/v1/me')).statusCode).toBe(401);
     expect(await t.runtime.services.accounts.sessionsOf(bob.user.id)).toEqual([]);
-    t.clock.advance(t.runtime.config.auth.cacheTtlMs + 1);
+    // The key was cached as valid a moment ago: no clock moves, so only dropping the cache can refuse it.
     expect((await t.call('GET', '/api/v1/memories', { key })).statusCode).toBe(401);
     expect((await dash(ada, 'POST', `/v1/admin/users/${bob.user.id}/enable`, {})).statusCode).toBe(200);
-    t.clock.advance(t.runtime.config.auth.cacheTtlMs + 1);
     expect((await t.call('GET', '/api/v1/memories', { key })).statusCode).toBe(200);
     const actions = (await t.runtime.services.audit.listForWorkspace(ada.workspace.id, 50)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['user.disable', 'user.enable']));

@@ -18,6 +18,11 @@ export interface DashboardDeps extends RouteDeps {
   readonly accounts: Pick<Accounts, 'sessionsOf' | 'endSessions' | 'endAllSessions' | 'setPasswordLink'>;
   readonly audit: AuditReader & Pick<AuditStore, 'append'>;
   readonly clock: Clock;
+  /**
+   * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
+   * tokens stop (or start) working here at once; other instances follow within the cache TTL.
+   */
+  readonly onAccessChanged: () => void;
   /** Origins a state-changing request may come from: the public URL and CAIRN_ALLOWED_ORIGINS. */
   readonly allowedOrigins: readonly string[];
 }
