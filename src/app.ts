@@ -6,14 +6,18 @@ import type { Config } from './config/schema.js';
 import { randomBase62 } from './core/ids.js';
 import type { Services } from './services.js';
 import { accountSurface } from './surfaces/account/plugin.js';
+import { sessionAuthenticator } from './surfaces/dashboard/authenticate.js';
+import { dashboardSurface } from './surfaces/dashboard/plugin.js';
 import { healthSurface } from './surfaces/health/plugin.js';
 import { accessTokenWay, apiKeyWay, oneOfAuthenticator, resourceChallenge } from './surfaces/auth-hook.js';
-import { sendHttpError, sendNotFound } from './surfaces/http-errors.js';
+import { sendHttpError } from './surfaces/http-errors.js';
 import { mcpSurface } from './surfaces/mcp/plugin.js';
 import { oauthSurface } from './surfaces/oauth/plugin.js';
 import { clientIdMetadataDocumentConfiguration } from './oauth/cimd.js';
 import { protectedResourceSurface } from './surfaces/protected-resource/plugin.js';
 import { restSurface } from './surfaces/rest/plugin.js';
+import { defaultWebDist } from './surfaces/web/dist-dir.js';
+import { webApp } from './surfaces/web/plugin.js';
 import { VERSION } from './version.js';
 import { pendingMigrations } from './storage/migrate.js';
 import { AppError } from './errors/app-error.js';
@@ -33,6 +37,8 @@ export interface AppDeps {
    * has a self-signed certificate); production uses the system's roots.
    */
   readonly cimdTrustedCertificates?: readonly string[];
+  /** The built dashboard (web/dist); tests pass a folder of their own. Default: web/dist of this package. */
+  readonly webDist?: string;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface AppDeps {
  * authenticator and error format. It never listens (main.ts does), so tests use `inject()` and the
  * benchmark can add its baseline route beside the real ones.
  */
-export async function buildApp({ config, services, logger, onRoute, cimdTrustedCertificates }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, services, logger, onRoute, cimdTrustedCertificates, webDist }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimit,
@@ -54,7 +60,9 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(sendHttpError);
-  app.setNotFoundHandler(sendNotFound);
+  // The dashboard app (web/dist): `/`, `/assets/*`, and index.html for browser navigations no route answers.
+  const web = webApp(webDist ?? defaultWebDist());
+  app.setNotFoundHandler(web.notFound);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -119,6 +127,25 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     trustedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
     signup: config.accounts.signup,
   });
+  // The dashboard's API: its own authenticator, the browser session (plus the CSRF rule), and no other.
+  await app.register(dashboardSurface, {
+    prefix: '/dashboard/api',
+    authenticate: sessionAuthenticator({ sessions: services.sessions, users: services.users, apps: services.apps, clock: services.oauth.clock }),
+    accounts: services.accounts,
+    audit: services.audit,
+    clock: services.oauth.clock,
+    onAccessChanged: () => {
+      services.verifier.clear();
+      services.accessTokens.clear();
+    },
+    allowedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
+    memories: services.memories,
+    apiKeys: services.apiKeys,
+    users: services.users,
+    oauthGrants: services.oauth.grants,
+    oauthClients: services.oauth.clients,
+    publicUrl: config.http.publicUrl,
+  });
   // The OAuth authorization server at the origin (/authorize, /token, /register, metadata, consent pages).
   await app.register(oauthSurface, {
     publicUrl: config.http.publicUrl,
@@ -134,5 +161,6 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
       onRefused: (url, reason) => logger.warn({ url, reason }, 'client ID metadata document refused'),
     }),
   });
+  await app.register(web.plugin);
   return app;
 }

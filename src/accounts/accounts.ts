@@ -109,12 +109,61 @@ export class Accounts {
     await ctx.internalAdapter.deleteUserSessions(user.id);
   }
 
+  /**
+   * The live browser sessions of `userId`, newest activity first. Read through better-auth's adapter (so
+   * the stored time format of either dialect is its concern); the session tokens never leave this method.
+   */
+  async sessionsOf(userId: string): Promise<BrowserSession[]> {
+    const ctx = await (await this.auth()).$context;
+    const now = this.deps.clock.now();
+    const rows = await ctx.internalAdapter.listSessions(userId);
+    return rows
+      .map((r) => ({
+        id: r.id,
+        userAgent: r.userAgent ?? null,
+        ipAddress: r.ipAddress ?? null,
+        createdAt: new Date(r.createdAt).getTime(),
+        lastActiveAt: new Date(r.updatedAt).getTime(),
+        expiresAt: new Date(r.expiresAt).getTime(),
+      }))
+      .filter((r) => r.expiresAt > now)
+      .sort((a, b) => b.lastActiveAt - a.lastActiveAt || (a.id < b.id ? 1 : -1));
+  }
+
+  /** Ends the sessions of `userId` whose ids `pick` selects; returns the ids ended. Another user's session is never touched. */
+  async endSessions(userId: string, pick: (sessionId: string) => boolean): Promise<string[]> {
+    const ctx = await (await this.auth()).$context;
+    const ended: string[] = [];
+    for (const row of await ctx.internalAdapter.listSessions(userId)) {
+      if (!pick(row.id)) continue;
+      await ctx.internalAdapter.deleteSession(row.token);
+      ended.push(row.id);
+    }
+    return ended;
+  }
+
+  /** Ends every session of `userId` (a disabled user, a reset password). */
+  async endAllSessions(userId: string): Promise<void> {
+    const ctx = await (await this.auth()).$context;
+    await ctx.internalAdapter.deleteUserSessions(userId);
+  }
+
   /** Signs in with email and password as the pages do and returns the Set-Cookie values of the new session. */
   async signIn(email: string, password: string, clientIp: string): Promise<string[]> {
     const auth = await this.auth();
     const { headers } = await auth.api.signInEmail({ body: { email, password }, headers: new Headers({ [CLIENT_IP_HEADER]: clientIp }), returnHeaders: true });
     return headers.getSetCookie();
   }
+}
+
+/** A browser session as the dashboard shows it: never its token. Times in ms. */
+export interface BrowserSession {
+  readonly id: string;
+  readonly userAgent: string | null;
+  readonly ipAddress: string | null;
+  readonly createdAt: number;
+  readonly lastActiveAt: number;
+  readonly expiresAt: number;
 }
 
 function checkPassword(password: string): void {

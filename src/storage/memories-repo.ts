@@ -4,6 +4,7 @@ import type { Memory, MemoryState } from '../core/memories/memory.js';
 import type {
   InsertOutcome,
   ListQuery,
+  MemoryFacets,
   MemoryFilters,
   MemoryPatch,
   MemoryStore,
@@ -169,6 +170,37 @@ export class KyselyMemoryStore implements MemoryStore {
     for (const r of rows) out[r.state] = Number(r.n);
     return out;
   }
+
+  async facets(scope: WorkspaceScope): Promise<MemoryFacets> {
+    // One pass over the workspace's rows; the few apps and authors found are then named by id.
+    const groups = await this.db
+      .selectFrom('memories')
+      .select(['app_id', 'author_user_id', 'state', sql<number>`count(*)`.as('n')])
+      .where('workspace_id', '=', scope.workspaceId)
+      .groupBy(['app_id', 'author_user_id', 'state'])
+      .execute();
+    const counts: Record<MemoryState, number> = { active: 0, archived: 0, deleted: 0 };
+    const perApp = new Map<string, number>();
+    const perAuthor = new Map<string, number>();
+    for (const g of groups) {
+      const n = Number(g.n);
+      counts[g.state] += n;
+      if (g.state === 'deleted') continue;
+      perApp.set(g.app_id, (perApp.get(g.app_id) ?? 0) + n);
+      perAuthor.set(g.author_user_id, (perAuthor.get(g.author_user_id) ?? 0) + n);
+    }
+    const [apps, users] = await Promise.all([
+      perApp.size === 0 ? [] : this.db.selectFrom('apps').select(['id', 'name']).where('workspace_id', '=', scope.workspaceId).where('id', 'in', [...perApp.keys()]).execute(),
+      perAuthor.size === 0 ? [] : this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', [...perAuthor.keys()]).execute(),
+    ]);
+    const byCount = <T extends { count: number }>(key: (x: T) => string) => (a: T, b: T) => b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    return {
+      counts,
+      apps: apps.map((a) => ({ id: a.id, name: a.name, count: perApp.get(a.id) ?? 0 })).sort(byCount((a) => a.name)),
+      authors: users.map((u) => ({ userId: u.id, name: u.name, email: u.email, count: perAuthor.get(u.id) ?? 0 })).sort(byCount((u) => u.email)),
+    };
+  }
+
 }
 
 /** The only way this repository starts a read: memories of one workspace, with their app's name. */

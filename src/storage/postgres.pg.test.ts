@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { runApiKeysSuite } from './conformance/api-keys.suite.js';
 import { runAuditSuite } from './conformance/audit.suite.js';
 import { runBadDataSuite } from './conformance/bad-data.suite.js';
+import { runDashboardSuite } from './conformance/dashboard.suite.js';
 import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
@@ -27,6 +28,7 @@ describe('PostgreSQL', () => {
   runMemoriesSuite(postgres);
   runUsersSuite(postgres);
   runApiKeysSuite(postgres);
+  runDashboardSuite(postgres);
   runAuditSuite(postgres);
   runMigrationsSuite(postgres);
   runBadDataSuite(postgres);

@@ -5,6 +5,7 @@ import { afterAll, describe } from 'vitest';
 import { runApiKeysSuite } from './conformance/api-keys.suite.js';
 import { runAuditSuite } from './conformance/audit.suite.js';
 import { runBadDataSuite } from './conformance/bad-data.suite.js';
+import { runDashboardSuite } from './conformance/dashboard.suite.js';
 import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
@@ -12,7 +13,7 @@ import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
 
-const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite];
+const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite];
 
 const inMemory: StorageFactory = async () => openStorage({ dialect: 'sqlite', path: ':memory:' });
 

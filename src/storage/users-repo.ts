@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEvent } from '../core/audit/audit.js';
-import type { App, AppStore, Role, User, UserStore, Workspace } from '../core/users/user.js';
+import type { App, AppStore, Role, User, UserActivity, UserStore, Workspace } from '../core/users/user.js';
 import { toAuditRow } from './audit-repo.js';
 import { isUniqueViolation } from './db-errors.js';
 import type { Database, UsersTable } from './schema.js';
@@ -57,6 +57,27 @@ export class KyselyUserStore implements UserStore {
   async roleIn(userId: string, workspaceId: string): Promise<Role | undefined> {
     const row = await this.db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('workspace_id', '=', workspaceId).executeTakeFirst();
     return row?.role;
+  }
+
+  async setDisabled(id: string, disabledAt: number | null, audit: AuditEvent): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+      return true;
+    });
+  }
+
+  async activity(): Promise<Map<string, UserActivity>> {
+    const [memories, events] = await Promise.all([
+      this.db.selectFrom('memories').select(['author_user_id as id', sql<number>`count(*)`.as('n')]).where('state', '<>', 'deleted').groupBy('author_user_id').execute(),
+      this.db.selectFrom('audit_log').select(['user_id as id', sql<number>`max(at)`.as('last')]).where('user_id', 'is not', null).groupBy('user_id').execute(),
+    ]);
+    const out = new Map<string, { memoryCount: number; lastActiveAt: number | null }>();
+    const entry = (id: string) => out.get(id) ?? out.set(id, { memoryCount: 0, lastActiveAt: null }).get(id)!;
+    for (const r of memories) entry(r.id).memoryCount = Number(r.n);
+    for (const r of events) if (r.id !== null && r.last !== null) entry(r.id).lastActiveAt = Number(r.last);
+    return out;
   }
 }
 

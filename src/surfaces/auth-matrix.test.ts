@@ -4,6 +4,7 @@ import {
   API_KEY_CREDENTIALS,
   OAUTH_CREDENTIALS,
   runSurfaceAuthSuite,
+  SESSION_CREDENTIALS,
   staleCases,
   SURFACE_ROUTES,
   uncoveredRoutes,
@@ -11,11 +12,12 @@ import {
 } from '../testing/surface-auth.suite.js';
 import { TOOLS } from './mcp/tools/index.js';
 
-// Every route of the REST and MCP surfaces × every kind of credential (API keys, then OAuth access tokens and
-// cookies), one pinned status per cell. Adding a route, a tool or a credential kind without a row here fails
-// this file. The API-key cells are unchanged by OAuth: that is the proof adding it changed no API-key behaviour.
+// Every route of the REST, MCP and dashboard surfaces × every kind of credential (API keys, OAuth access
+// tokens, browser sessions), one pinned status per cell. Adding a route, a tool or a credential kind without a
+// row here fails this file. The API-key cells are unchanged by OAuth and by the dashboard: that is the proof
+// adding a way in changed no other. Session cookies work on /dashboard/api only; keys and tokens never do there.
 
-runSurfaceAuthSuite({ routes: SURFACE_ROUTES, credentials: [...API_KEY_CREDENTIALS, ...OAUTH_CREDENTIALS] });
+runSurfaceAuthSuite({ routes: SURFACE_ROUTES, credentials: [...API_KEY_CREDENTIALS, ...OAUTH_CREDENTIALS, ...SESSION_CREDENTIALS] });
 
 describe('auth matrix coverage', () => {
   let t: TestApp;
@@ -26,10 +28,10 @@ describe('auth matrix coverage', () => {
 
   it('sees the routes the app registers (the coverage check is not looking at an empty list)', () => {
     const seen = t.routes.map((r) => `${r.method} ${r.url}`);
-    expect(seen).toEqual(expect.arrayContaining(['POST /api/v1/memories', 'DELETE /api/v1/keys/:id', 'POST /mcp', 'GET /mcp']));
+    expect(seen).toEqual(expect.arrayContaining(['POST /api/v1/memories', 'DELETE /api/v1/keys/:id', 'POST /mcp', 'GET /mcp', 'GET /dashboard/api/v1/sessions']));
   });
 
-  it('has a row for every registered route under /api/v1 and /mcp', () => {
+  it('has a row for every registered route under /api/v1, /mcp and /dashboard/api', () => {
     expect(uncoveredRoutes(t.routes, SURFACE_ROUTES)).toEqual([]);
   });
 
@@ -42,8 +44,14 @@ describe('auth matrix coverage', () => {
   });
 
   it('reports a route or tool added without a row', () => {
-    const added = [...t.routes, { method: 'POST', url: '/api/v1/memories/import' }, { method: 'GET', url: '/mcp/sse' }, { method: 'GET', url: '/healthz/deep' }];
-    expect(uncoveredRoutes(added, SURFACE_ROUTES)).toEqual(['POST /api/v1/memories/import', 'GET /mcp/sse']);
+    const added = [
+      ...t.routes,
+      { method: 'POST', url: '/api/v1/memories/import' },
+      { method: 'GET', url: '/mcp/sse' },
+      { method: 'GET', url: '/healthz/deep' },
+      { method: 'POST', url: '/dashboard/api/v1/memories/export' },
+    ];
+    expect(uncoveredRoutes(added, SURFACE_ROUTES)).toEqual(['POST /api/v1/memories/import', 'GET /mcp/sse', 'POST /dashboard/api/v1/memories/export']);
     expect(uncoveredTools(['add_memories', 'export_memories'], SURFACE_ROUTES)).toEqual(['export_memories [2025-06-18]', 'export_memories [2026-07-28]']);
   });
 

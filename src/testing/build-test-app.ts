@@ -47,6 +47,8 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   /** Turns on hybrid search and the embedding queue (the worker is not started: tests drain it). */
   readonly embedder?: Embedder;
+  /** A built dashboard folder to serve (default: this package's web/dist, usually absent in tests). */
+  readonly webDist?: string;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     config: runtime.config,
     services: runtime.services,
     logger: runtime.logger,
+    ...(options.webDist ? { webDist: options.webDist } : {}),
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.push({ method, url: route.url });
     },

@@ -30,7 +30,7 @@ import { ALL_SCOPES, type RegisteredRoute, type TestApp } from './build-test-app
 // ---------------------------------------------------------------------------------------------------------
 
 /** The wire format a route answers in; it decides how an outcome is read off the response. */
-export type Wire = 'rest' | 'mcp';
+export type Wire = 'rest' | 'mcp' | 'dashboard';
 
 /** The two MCP protocol eras Cairn serves on one endpoint. */
 export type McpEra = '2025-06-18' | '2026-07-28';
@@ -62,22 +62,25 @@ export interface RouteCase {
   /** The MCP tool a `tools/call` row calls, for the coverage check. */
   readonly tool?: string;
   readonly era?: McpEra;
+  /** A dashboard route for Cairn administrators only (a session of anyone else gets 403). */
+  readonly adminOnly?: boolean;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|unique)\}/g;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|unique)\}/g;
+const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId)\}/;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
-  return c.url.split('?')[0]!.replace(/\{(memoryId|keyId|grantId|oauthClientId)\}/g, ':id');
+  return c.url.split('?')[0]!.replace(new RegExp(ID_PLACEHOLDER.source, 'g'), ':id');
 }
 
 function rest(method: HttpMethod, url: string, scopes: readonly Scope[], success: number, extra: Partial<RouteCase> = {}): RouteCase {
-  return { name: `${method} ${routeOf({ url })}`, wire: 'rest', method, url, scopes, success, namesResource: /\{(memoryId|keyId|grantId|oauthClientId)\}/.test(url), ...extra };
+  return { name: `${method} ${routeOf({ url })}`, wire: 'rest', method, url, scopes, success, namesResource: ID_PLACEHOLDER.test(url), ...extra };
 }
 
 /** Fastify answers HEAD for every GET route by running the GET handler, so each one is a route of its own here. */
 function withHeadTwins(cases: readonly RouteCase[]): RouteCase[] {
-  return cases.flatMap((c) => (c.method === 'GET' && c.wire === 'rest' ? [c, { ...c, method: 'HEAD' as const, name: c.name.replace(/^GET/, 'HEAD') }] : [c]));
+  return cases.flatMap((c) => (c.method === 'GET' && c.wire !== 'mcp' ? [c, { ...c, method: 'HEAD' as const, name: c.name.replace(/^GET/, 'HEAD') }] : [c]));
 }
 
 /** Every REST route under /api/v1 with what it needs and what a valid call answers. */
@@ -188,13 +191,57 @@ export const MCP_ROUTES: readonly RouteCase[] = [
   { name: 'DELETE /mcp', wire: 'mcp', method: 'DELETE', url: '/mcp', headers: { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }, scopes: [], success: 405, namesResource: false },
 ];
 
-export const SURFACE_ROUTES: readonly RouteCase[] = [...REST_ROUTES, ...MCP_ROUTES];
+function dash(method: HttpMethod, path: string, success: number, extra: Partial<RouteCase> = {}): RouteCase {
+  const url = `/dashboard/api${path}`;
+  return { ...rest(method, url, [], success, extra), wire: 'dashboard' };
+}
+
+/**
+ * Every route of the dashboard surface (/dashboard/api). Its one credential is the browser session; the
+ * scopes column is unused (a session holds every memory scope and `admin`), `adminOnly` marks the routes
+ * for Cairn administrators. A state-changing cell is sent with the dashboard's Origin and X-Cairn-Dashboard.
+ */
+export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
+  dash('GET', '/v1/me', 200),
+  dash('POST', '/v1/memories', 201, { body: { content: 'dashboard matrix memory {unique}' } }),
+  dash('GET', '/v1/memories', 200),
+  dash('POST', '/v1/memories/search', 200, { body: { query: 'matrix' } }),
+  dash('GET', '/v1/memories/facets', 200),
+  // Names the owner's memory but answers 200 with `updated: 0` to anyone else (dashboard tests prove nothing changed).
+  dash('POST', '/v1/memories/bulk-update', 200, { body: { ids: ['{memoryId}'], state: 'archived' }, namesResource: false }),
+  dash('GET', '/v1/memories/{memoryId}', 200),
+  dash('PATCH', '/v1/memories/{memoryId}', 200, { body: { metadata: { patched: '{unique}' } } }),
+  dash('DELETE', '/v1/memories/{memoryId}', 204),
+  dash('GET', '/v1/keys', 200),
+  dash('POST', '/v1/keys', 201, { body: { name: 'dashboard matrix key {unique}', scopes: ['memories:read'] } }),
+  dash('DELETE', '/v1/keys/{keyId}', 204),
+  dash('POST', '/v1/keys/{keyId}/rotate', 201, { body: {} }),
+  dash('GET', '/v1/connections', 200),
+  dash('DELETE', '/v1/connections/{grantId}', 204),
+  dash('GET', '/v1/oauth-clients', 200),
+  dash('POST', '/v1/oauth-clients', 201, { body: { name: 'dashboard matrix client {unique}', scopes: ['memories:read'] } }),
+  dash('POST', '/v1/oauth-clients/{oauthClientId}/rotate-secret', 201, { body: {} }),
+  dash('DELETE', '/v1/oauth-clients/{oauthClientId}', 204),
+  dash('GET', '/v1/sessions', 200),
+  dash('DELETE', '/v1/sessions/{sessionId}', 204),
+  dash('POST', '/v1/sessions/revoke-others', 200, { body: {} }),
+  dash('GET', '/v1/activity', 200),
+  dash('GET', '/v1/activity/daily', 200),
+  dash('GET', '/v1/connect', 200),
+  // A fresh user per cell ({userId}): administrators act on every user, so these name no workspace's resource.
+  dash('GET', '/v1/admin/users', 200, { adminOnly: true }),
+  dash('POST', '/v1/admin/users/{userId}/disable', 200, { body: {}, adminOnly: true, namesResource: false }),
+  dash('POST', '/v1/admin/users/{userId}/enable', 200, { body: {}, adminOnly: true, namesResource: false }),
+  dash('POST', '/v1/admin/users/{userId}/password-reset', 200, { body: {}, adminOnly: true, namesResource: false }),
+]);
+
+export const SURFACE_ROUTES: readonly RouteCase[] = [...REST_ROUTES, ...MCP_ROUTES, ...DASHBOARD_ROUTES];
 
 // ---------------------------------------------------------------------------------------------------------
 // Coverage: a route without a row fails the build
 // ---------------------------------------------------------------------------------------------------------
 
-const COVERED_PREFIXES = ['/api/v1/', '/mcp'];
+const COVERED_PREFIXES = ['/api/v1/', '/mcp', '/dashboard/api/'];
 
 function isCoveredSurface(url: string): boolean {
   return COVERED_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
@@ -230,7 +277,9 @@ export type Outcome =
   /** 403 naming every scope the route needs. */
   | { readonly kind: 'insufficient_scope' }
   /** The resource is someone else's: exactly what a missing id answers. */
-  | { readonly kind: 'not_found' };
+  | { readonly kind: 'not_found' }
+  /** Dashboard only: a change from a page of another origin (the CSRF rule). */
+  | { readonly kind: 'forbidden_origin' };
 
 const SUCCESS: Outcome = { kind: 'success' };
 const ABSENT: Outcome = { kind: 'unauthenticated', presented: false };
@@ -247,8 +296,13 @@ export interface CredentialKind {
   readonly name: string;
   /** Builds the credential (memoised in the world where it is costly) and says how it is sent. */
   present(world: MatrixWorld, route: RouteCase): Promise<Presentation>;
-  /** What a non-public route answers to it. */
+  /** What a non-public route of /api or /mcp answers to it. */
   expect(route: RouteCase): Outcome;
+  /**
+   * What a dashboard route answers to it. Absent: the dashboard does not take this credential (every API
+   * key and access token), so it is a 401 that points at the login page.
+   */
+  onDashboard?(route: RouteCase): Outcome;
 }
 
 export type Party = { readonly user: User; readonly workspace: Workspace };
@@ -496,8 +550,10 @@ export const OAUTH_CREDENTIALS: readonly CredentialKind[] = [
     // /api and /mcp take no cookies: a signed-in browser's live session is no credential here, so this is
     // "none presented".
     name: 'session cookie alone',
-    present: async (world) => ({ headers: { cookie: await world.once('session cookie', () => sessionCookie(world)) } }),
+    present: async (world) => cookie(await sessionCookie(world)),
     expect: () => ABSENT,
+    // The dashboard's own credential.
+    onDashboard: (route) => sessionOutcome(route, 'owner'),
   },
   {
     // RFC 6750 §2.3 query tokens are refused, valid or not (MCP forbids them).
@@ -516,19 +572,86 @@ export const OAUTH_CREDENTIALS: readonly CredentialKind[] = [
 ];
 
 /** The owner signs in with a password, as the login page does; the Cookie header a browser would then send. */
-async function sessionCookie(world: MatrixWorld): Promise<string> {
+function sessionCookie(world: MatrixWorld): Promise<string> {
+  return world.once('session cookie', () => signedIn(world, world.owner.user));
+}
+
+/** `user` gets a password and signs in once; the Cookie header of that live session. */
+async function signedIn(world: MatrixWorld, user: User): Promise<string> {
   const { accounts, sessions } = world.t.runtime.services;
   const password = 'matrix password, long enough';
-  await accounts.setPassword(world.owner.user, password);
-  const cookie = (await accounts.signIn(world.owner.user.email, password, '127.0.0.1')).map((c) => c.split(';')[0]).join('; ');
+  await accounts.setPassword(user, password);
+  const cookie = (await accounts.signIn(user.email, password, '127.0.0.1')).map((c) => c.split(';')[0]).join('; ');
   // The cell proves something only if the session is live where sessions are accepted.
   const session = await sessions.fromHeaders({ cookie });
-  if (session?.userId !== world.owner.user.id) throw new Error(`the matrix session cookie is not a live session: ${cookie}`);
+  if (session?.userId !== user.id) throw new Error(`the matrix session cookie is not a live session: ${cookie}`);
   return cookie;
 }
 
+const REFUSED_ON_DASHBOARD: Outcome = ABSENT;
+
+/** What a live session of the owner gets on a dashboard route (another person: `otherPerson`; a Cairn administrator: `admin`). */
+function sessionOutcome(route: RouteCase, who: 'owner' | 'otherPerson' | 'admin'): Outcome {
+  if (route.adminOnly) return who === 'admin' ? SUCCESS : INSUFFICIENT;
+  return who !== 'owner' && route.namesResource ? { kind: 'not_found' } : SUCCESS;
+}
+
+const cookie = (value: string): Presentation => ({ headers: { cookie: value } });
+
+/**
+ * Browser sessions: the dashboard's one way in, and no credential at all on /api and /mcp (a cookie there is
+ * "none presented"). The owner's session column beside OAUTH_CREDENTIALS ('session cookie alone') is the
+ * owner's; these are other people's, ended ones, and a valid one sent from another origin.
+ */
+export const SESSION_CREDENTIALS: readonly CredentialKind[] = [
+  {
+    name: 'session cookie, other person',
+    present: async (world) => cookie(await world.once('stranger session', () => signedIn(world, world.stranger.user))),
+    expect: () => ABSENT,
+    onDashboard: (route) => sessionOutcome(route, 'otherPerson'),
+  },
+  {
+    name: 'session cookie, administrator',
+    async present(world) {
+      const value = await world.once('admin session', async () => {
+        const { user } = await world.t.runtime.services.users.create({ email: 'matrix-admin@example.com', isAdmin: true });
+        return signedIn(world, user);
+      });
+      return cookie(value);
+    },
+    expect: () => ABSENT,
+    onDashboard: (route) => sessionOutcome(route, 'admin'),
+  },
+  {
+    name: 'session cookie, signed out',
+    async present(world) {
+      const value = await world.once('signed-out session', async () => {
+        await sessionCookie(world);
+        const { accounts, sessions } = world.t.runtime.services;
+        const ended = (await accounts.signIn(world.owner.user.email, 'matrix password, long enough', '127.0.0.1')).map((c) => c.split(';')[0]).join('; ');
+        const session = await sessions.fromHeaders({ cookie: ended });
+        await accounts.endSessions(world.owner.user.id, (id) => id === session?.sessionId);
+        return ended;
+      });
+      return cookie(value);
+    },
+    expect: () => ABSENT,
+    onDashboard: () => ABSENT,
+  },
+  {
+    // The CSRF rule: a valid session, but the change comes from another site's page.
+    name: 'session cookie, foreign Origin',
+    present: async (world) => ({ headers: { cookie: await sessionCookie(world), origin: 'https://evil.example' } }),
+    // /mcp checks Origin itself (DNS rebinding) before looking for a credential.
+    expect: (route) => (route.wire === 'mcp' ? { kind: 'forbidden_origin' } : ABSENT),
+    onDashboard: (route) => (route.method === 'GET' || route.method === 'HEAD' ? sessionOutcome(route, 'owner') : { kind: 'forbidden_origin' }),
+  },
+];
+
 export function expectedOutcome(route: RouteCase, credential: CredentialKind): Outcome {
-  return route.public ? SUCCESS : credential.expect(route);
+  if (route.public) return SUCCESS;
+  if (route.wire === 'dashboard') return credential.onDashboard ? credential.onDashboard(route) : REFUSED_ON_DASHBOARD;
+  return credential.expect(route);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -540,13 +663,15 @@ interface Fixtures {
   readonly keyId?: string;
   readonly grantId?: string;
   readonly oauthClientId?: string;
+  readonly sessionId?: string;
+  readonly userId?: string;
   readonly unique: string;
 }
 
 async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtures> {
   const text = route.url + JSON.stringify(route.body ?? null);
   const unique = String(world.next());
-  const fixtures: { memoryId?: string; keyId?: string; grantId?: string; oauthClientId?: string; unique: string } = { unique };
+  const fixtures: { -readonly [K in keyof Fixtures]: Fixtures[K] } = { unique };
   if (text.includes('{memoryId}')) {
     const key = await world.keyFor(world.owner, ALL_SCOPES);
     const res = await world.t.call('POST', '/api/v1/memories', { key, body: { content: `owner fixture ${unique}` } });
@@ -562,6 +687,13 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
     fixtures.grantId = `grant_matrix_${unique}`;
     await oauth.grants.record({ id: fixtures.grantId, ...owner, appId: app.id, clientId: 'matrix-client', clientName: 'Matrix client', scopes: ['memories:read'] }, byTest);
   }
+  if (text.includes('{sessionId}')) {
+    // Another browser session of the owner, made directly (signing in again and again would hit the attempt limit).
+    const ctx = await (await world.t.runtime.services.accounts.auth()).$context;
+    await sessionCookie(world);
+    fixtures.sessionId = (await ctx.internalAdapter.createSession(world.owner.user.id, false, { userAgent: `matrix ${unique}` })).id;
+  }
+  if (text.includes('{userId}')) fixtures.userId = (await world.t.runtime.services.users.create({ email: `matrix-target-${unique}@example.com` })).user.id;
   if (text.includes('{oauthClientId}')) fixtures.oauthClientId = (await oauth.clients.create(owner, { name: `target client ${unique}`, scopes: ['memories:read'] }, byTest)).clientId;
   return fixtures;
 }
@@ -583,10 +715,12 @@ export async function sendCell(world: MatrixWorld, route: RouteCase, credential:
   let url = fill(route.url, fixtures);
   if (presented.query) url += (url.includes('?') ? '&' : '?') + new URLSearchParams(presented.query).toString();
   const body = route.body === undefined ? undefined : fill(route.body, fixtures);
+  // A change on the dashboard comes from its own page (the CSRF rule); a credential may say otherwise.
+  const page = route.wire === 'dashboard' && route.method !== 'GET' && route.method !== 'HEAD' ? { origin: world.t.runtime.config.http.publicUrl, 'x-cairn-dashboard': '1' } : {};
   return world.t.app.inject({
     method: route.method,
     url,
-    headers: { ...route.headers, ...presented.headers },
+    headers: { ...page, ...route.headers, ...presented.headers },
     ...(body !== undefined ? { payload: body as object } : {}),
   });
 }
@@ -697,10 +831,46 @@ function judgeMcp(route: RouteCase, outcome: Outcome, res: LightMyRequestRespons
       expect(result?.content?.[0]?.text).toBe('NOT_FOUND: Memory not found.');
       return;
     }
+    case 'forbidden_origin':
+      expect(seen(res)).toMatchObject({ status: 403 });
+      expect(res.body).toContain('FORBIDDEN_ORIGIN');
+      return;
   }
 }
 
-const JUDGES: Record<Wire, (route: RouteCase, outcome: Outcome, res: LightMyRequestResponse) => void> = { rest: judgeRest, mcp: judgeMcp };
+function judgeDashboard(route: RouteCase, outcome: Outcome, res: LightMyRequestResponse): void {
+  const hasBody = route.method !== 'HEAD';
+  const error = () => (res.json() as { error: { code: string; details?: { loginUrl?: string } } }).error;
+  // Not an OAuth resource: no answer of the dashboard carries a Bearer challenge, and none is cached.
+  expect(res.headers['www-authenticate']).toBeUndefined();
+  expect(res.headers['cache-control']).toBe('no-store');
+  switch (outcome.kind) {
+    case 'success':
+      expect(seen(res)).toMatchObject({ status: route.success });
+      return;
+    case 'unauthenticated':
+      expect(seen(res)).toMatchObject({ status: 401 });
+      if (hasBody) {
+        expect(error().code).toBe('UNAUTHENTICATED');
+        expect(error().details?.loginUrl).toMatch(/^\/login\?return_to=/);
+      }
+      return;
+    case 'insufficient_scope':
+      expect(seen(res)).toMatchObject({ status: 403 });
+      if (hasBody) expect(error().code).toBe('INSUFFICIENT_SCOPE');
+      return;
+    case 'not_found':
+      expect(seen(res)).toMatchObject({ status: 404 });
+      if (hasBody) expect(error().code).toBe('NOT_FOUND');
+      return;
+    case 'forbidden_origin':
+      expect(seen(res)).toMatchObject({ status: 403 });
+      if (hasBody) expect(error().code).toBe('FORBIDDEN_ORIGIN');
+      return;
+  }
+}
+
+const JUDGES: Record<Wire, (route: RouteCase, outcome: Outcome, res: LightMyRequestResponse) => void> = { rest: judgeRest, mcp: judgeMcp, dashboard: judgeDashboard };
 
 /** `401`, `401 invalid_token`, `403 memories:write`, `404`, `200 isError NOT_FOUND`. */
 export function describeOutcome(route: RouteCase, outcome: Outcome): string {
@@ -713,10 +883,12 @@ export function describeOutcome(route: RouteCase, outcome: Outcome): string {
       return `403 ${route.scopes.join(' ')}`;
     case 'not_found':
       return route.wire === 'mcp' ? '200 isError NOT_FOUND' : '404';
+    case 'forbidden_origin':
+      return '403 FORBIDDEN_ORIGIN';
   }
 }
 
-const WIRE_LABELS: Record<Wire, string> = { rest: 'REST', mcp: 'MCP' };
+const WIRE_LABELS: Record<Wire, string> = { rest: 'REST', mcp: 'MCP', dashboard: 'Dashboard' };
 
 export interface SurfaceAuthSuiteOptions {
   readonly routes: readonly RouteCase[];

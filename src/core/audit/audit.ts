@@ -17,7 +17,11 @@ export type AuditAction =
   | 'oauth_grant.revoke'
   | 'oauth_client.create'
   | 'oauth_client.rotate'
-  | 'oauth_client.delete';
+  | 'oauth_client.delete'
+  | 'session.revoke'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.password_link';
 
 export interface AuditEvent {
   readonly at: number;
@@ -72,6 +76,26 @@ export interface AuditStore {
   append(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first, for one workspace. */
   listForWorkspace(workspaceId: string, limit: number): Promise<(AuditEvent & { id: number })[]>;
+}
+
+export interface AuditQuery {
+  readonly action?: string;
+  readonly appId?: string;
+  readonly credentialId?: string;
+  /** Inclusive lower bound on `at` (ms). */
+  readonly since?: number;
+  /** Exclusive upper bound on `at` (ms). */
+  readonly until?: number;
+  /** Only events older than this id (the previous page's last). */
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+/** The dashboard's view of the log: filtered pages of one workspace, and per-day counts per app. */
+export interface AuditReader {
+  query(workspaceId: string, q: AuditQuery): Promise<(AuditEvent & { id: number; appName: string | null })[]>;
+  /** Events per UTC day (days since the epoch) and app, at or after `since`; events without an app are left out. */
+  dailyByApp(workspaceId: string, since: number): Promise<{ day: number; appId: string; appName: string; count: number }[]>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../../errors/app-error.js';
+import { AppError, isAppError, notFound } from '../../errors/app-error.js';
 import type { AccessLog, AuditAction, AuditEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
@@ -16,7 +16,7 @@ import {
 import type { Embedder, VectorIndex } from '../search/embedder.js';
 import { reciprocalRankFusion } from '../search/fusion.js';
 import { searchLexical } from '../search/lexical-search.js';
-import type { InsertOutcome, MemoryFilters, MemoryStore, SearchHit } from './memory-store.js';
+import type { InsertOutcome, MemoryFacets, MemoryFilters, MemoryStore, SearchHit } from './memory-store.js';
 
 export interface NewMemoryInput {
   readonly content: string;
@@ -42,6 +42,7 @@ export interface MemoryPage {
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
+export const MAX_BULK_UPDATE = 500;
 export const DEFAULT_SEARCH_LIMIT = 10;
 export const MAX_SEARCH_LIMIT = 100;
 /** How long search waits for the query's embedding before answering from the lexical ranking alone. */
@@ -215,6 +216,36 @@ export class MemoryService {
   async counts(principal: Principal): Promise<Record<MemoryState, number>> {
     requireScopes(principal, 'memories:read');
     return this.store.count(principal);
+  }
+
+  /** Counts by state and non-deleted memories per app and author (the dashboard's filter menus). */
+  async facets(principal: Principal): Promise<MemoryFacets> {
+    requireScopes(principal, 'memories:read');
+    return this.store.facets(principal);
+  }
+
+  /**
+   * Moves each of `ids` to `state` (archive, delete, or restore to active: the dashboard's bulk actions and
+   * their undo), each through `update`, so every change is checked and audited like a single one. Ids that
+   * are not the workspace's, already in that state, or whose restore would duplicate a live memory are
+   * skipped. Returns how many changed.
+   */
+  async setStateMany(principal: Principal, ids: readonly string[], state: MemoryState): Promise<number> {
+    requireScopes(principal, ...(state === 'deleted' ? (['memories:delete'] as const) : (['memories:write'] as const)));
+    if (ids.length > MAX_BULK_UPDATE) throw new AppError('INVALID_INPUT', `At most ${MAX_BULK_UPDATE} ids per request.`, { field: 'ids' });
+    const current = await this.store.getMany(principal, [...new Set(ids)]);
+    let updated = 0;
+    for (const memory of current) {
+      if (memory.state === state) continue;
+      try {
+        await this.update(principal, memory.id, { state });
+        updated += 1;
+      } catch (err) {
+        if (isAppError(err) && (err.code === 'NOT_FOUND' || err.code === 'CONFLICT')) continue;
+        throw err;
+      }
+    }
+    return updated;
   }
 
   private event(p: Principal, action: AuditAction, targetId: string | null, at: number, detail: Record<string, unknown> | null = null): AuditEvent {

@@ -88,4 +88,12 @@ export interface MemoryStore {
   ): Promise<number>;
   /** Count by state, for `me` and the dashboard. */
   count(scope: WorkspaceScope): Promise<Record<MemoryState, number>>;
+  /** Counts by state, and non-deleted memories per app and per author (the dashboard's filter menus), most first; one scan. */
+  facets(scope: WorkspaceScope): Promise<MemoryFacets>;
+}
+
+export interface MemoryFacets {
+  readonly counts: Record<MemoryState, number>;
+  readonly apps: readonly { readonly id: string; readonly name: string; readonly count: number }[];
+  readonly authors: readonly { readonly userId: string; readonly name: string | null; readonly email: string; readonly count: number }[];
 }

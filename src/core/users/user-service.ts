@@ -1,7 +1,11 @@
 import { AppError, notFound } from '../../errors/app-error.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Role, User, UserStore, Workspace } from './user.js';
+import type { Principal } from '../principal.js';
+import type { Role, User, UserActivity, UserStore, Workspace } from './user.js';
+
+/** Who administers: the principal of the administrator's request. */
+export type UserActor = Pick<Principal, 'userId' | 'workspaceId' | 'credential' | 'appId' | 'requestId'>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -72,6 +76,39 @@ export class UserService {
     const workspace = workspaces.find((w) => w.id === workspaceId);
     if (!user || !workspace) throw notFound('User');
     return { user, workspace };
+  }
+
+  /** Every user with their memory count and latest activity (the dashboard's admin page). */
+  async listWithActivity(): Promise<(User & UserActivity)[]> {
+    const [users, activity] = await Promise.all([this.users.list(), this.users.activity()]);
+    return users.map((u) => ({ ...u, memoryCount: activity.get(u.id)?.memoryCount ?? 0, lastActiveAt: activity.get(u.id)?.lastActiveAt ?? null }));
+  }
+
+  /**
+   * Disables or re-enables `targetId`, recorded as done by `actor`. Disabled users' sessions are refused
+   * (and deleted) by the session reader, and their keys and tokens by the verifiers once their cache entry
+   * ages out. An administrator cannot disable themself (there would be no one left to undo it).
+   */
+  async setDisabled(actor: UserActor, targetId: string, disabled: boolean): Promise<User> {
+    if (disabled && actor.userId === targetId) throw new AppError('CONFLICT', 'You cannot disable your own account.');
+    const target = await this.users.findById(targetId);
+    if (!target) throw notFound('User');
+    if ((target.disabledAt !== null) === disabled) return target;
+    const now = this.clock.now();
+    const ok = await this.users.setDisabled(targetId, disabled ? now : null, {
+      at: now,
+      workspaceId: actor.workspaceId,
+      userId: actor.userId,
+      credentialKind: actor.credential.kind,
+      credentialId: actor.credential.id,
+      appId: actor.appId,
+      action: disabled ? 'user.disable' : 'user.enable',
+      targetId,
+      requestId: actor.requestId ?? null,
+      detail: { email: target.email },
+    });
+    if (!ok) throw notFound('User');
+    return { ...target, disabledAt: disabled ? now : null };
   }
 
   /** The workspace a new credential acts in: the one named (if the user is a member) or the personal one. */

@@ -35,6 +35,15 @@ export interface UserStore {
   list(): Promise<User[]>;
   workspacesOf(userId: string): Promise<(Workspace & { role: Role })[]>;
   roleIn(userId: string, workspaceId: string): Promise<Role | undefined>;
+  /** Sets or clears `disabledAt` and appends `audit` in one transaction; false when there is no such user. */
+  setDisabled(id: string, disabledAt: number | null, audit: AuditEvent): Promise<boolean>;
+  /** Per user: memories authored (not deleted) and the time of their latest audit-log event. */
+  activity(): Promise<Map<string, UserActivity>>;
+}
+
+export interface UserActivity {
+  readonly memoryCount: number;
+  readonly lastActiveAt: number | null;
 }
 
 /** Apps are created on first use and never change name; one per (workspace, name). */

@@ -21,4 +21,7 @@ export interface RestDeps {
   readonly publicUrl: string;
 }
 
-export type RegisterRoute = (app: RestApp, deps: RestDeps) => void;
+/** What a route module may use: everything but the authenticator, which is the plugin's (so another surface can register the same module behind its own). */
+export type RouteDeps = Omit<RestDeps, 'authenticate'>;
+
+export type RegisterRoute = (app: RestApp, deps: RouteDeps) => void;

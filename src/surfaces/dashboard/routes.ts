@@ -1,0 +1,39 @@
+import { me } from '../rest/routes/me.js';
+import { memoriesBulkDelete } from '../rest/routes/memories.bulk-delete.js';
+import { authenticatedRoutes } from '../rest/routes.js';
+import { activityDaily } from './routes/activity.daily.js';
+import { activityList } from './routes/activity.list.js';
+import { adminUsersSetDisabled } from './routes/admin-users.disable.js';
+import { adminUsersList } from './routes/admin-users.list.js';
+import { adminUsersPasswordReset } from './routes/admin-users.password-reset.js';
+import { connect } from './routes/connect.js';
+import { dashboardMe } from './routes/me.js';
+import { memoriesBulkUpdate } from './routes/memories.bulk-update.js';
+import { memoriesFacets } from './routes/memories.facets.js';
+import { sessionsList } from './routes/sessions.list.js';
+import { sessionsRevokeOthers } from './routes/sessions.revoke-others.js';
+import { sessionsRevoke } from './routes/sessions.revoke.js';
+import type { RegisterDashboardRoute } from './types.js';
+
+/**
+ * The REST routes the dashboard mirrors: the same modules, so a route takes and returns the same thing on
+ * both surfaces. `me` is the dashboard's own (it describes a person, not a credential), and bulk-delete is
+ * replaced by bulk-update (which can also restore).
+ */
+export const mirroredRestRoutes: readonly RegisterDashboardRoute[] = authenticatedRoutes.filter((r) => r !== me && r !== memoriesBulkDelete);
+
+/** Routes only the dashboard has. The auth matrix test enumerates the registered routes and fails on any without a row. */
+export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
+  dashboardMe,
+  memoriesBulkUpdate,
+  memoriesFacets,
+  sessionsList,
+  sessionsRevoke,
+  sessionsRevokeOthers,
+  activityList,
+  activityDaily,
+  connect,
+  adminUsersList,
+  adminUsersSetDisabled,
+  adminUsersPasswordReset,
+];

@@ -1,0 +1,37 @@
+import type { onRequestHookHandler } from 'fastify';
+import type { Accounts } from '../../accounts/accounts.js';
+import type { SessionUser } from '../../auth/sessions/ports.js';
+import type { AuditReader, AuditStore } from '../../core/audit/audit.js';
+import type { Clock } from '../../core/clock.js';
+import type { RestApp, RouteDeps } from '../rest/types.js';
+
+export type DashboardApp = RestApp;
+
+/**
+ * What the dashboard surface needs (app.ts passes it). It is a superset of what REST route modules use
+ * because the mirrored routes are those modules themselves, registered here behind the session.
+ */
+export interface DashboardDeps extends RouteDeps {
+  /** This surface's one authenticator, declared where it is registered (app.ts): `sessionAuthenticator`. */
+  readonly authenticate: onRequestHookHandler;
+  /** Browser sessions (list, sign out) and set-password links. */
+  readonly accounts: Pick<Accounts, 'sessionsOf' | 'endSessions' | 'endAllSessions' | 'setPasswordLink'>;
+  readonly audit: AuditReader & Pick<AuditStore, 'append'>;
+  readonly clock: Clock;
+  /**
+   * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
+   * tokens stop (or start) working here at once; other instances follow within the cache TTL.
+   */
+  readonly onAccessChanged: () => void;
+  /** Origins a state-changing request may come from: the public URL and CAIRN_ALLOWED_ORIGINS. */
+  readonly allowedOrigins: readonly string[];
+}
+
+export type RegisterDashboardRoute = (app: DashboardApp, deps: DashboardDeps) => void;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in person behind a dashboard request, set by the dashboard's authenticator. */
+    dashboardSession?: SessionUser;
+  }
+}
