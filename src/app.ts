@@ -16,6 +16,7 @@ import { oauthSurface } from './surfaces/oauth/plugin.js';
 import { clientIdMetadataDocumentConfiguration } from './oauth/cimd.js';
 import { protectedResourceSurface } from './surfaces/protected-resource/plugin.js';
 import { restSurface } from './surfaces/rest/plugin.js';
+import type { RouteDeps } from './surfaces/rest/types.js';
 import { defaultWebDist } from './surfaces/web/dist-dir.js';
 import { webApp } from './surfaces/web/plugin.js';
 import { VERSION } from './version.js';
@@ -98,16 +99,18 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
   const authenticate = oneOfAuthenticator([apiKeyWay(services.verifier), accessTokenWay(services.accessTokens)]);
   // /api and /mcp are one protected resource: their 401s and 403s point at the same metadata.
   await app.register(protectedResourceSurface, { publicUrl: config.http.publicUrl });
-  await app.register(restSurface, {
-    prefix: '/api',
-    authenticate,
+  // What the REST route modules need; the dashboard registers the same modules behind its own authenticator.
+  const routeDeps: RouteDeps = {
     memories: services.memories,
     apiKeys: services.apiKeys,
     users: services.users,
     oauthGrants: services.oauth.grants,
     oauthClients: services.oauth.clients,
     publicUrl: config.http.publicUrl,
-  });
+  };
+  // Origins a browser page of this server may come from (forms, /auth, the dashboard's CSRF rule).
+  const trustedOrigins = [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])];
+  await app.register(restSurface, { prefix: '/api', authenticate, ...routeDeps });
   await app.register(mcpSurface, {
     prefix: '/mcp',
     memories: services.memories,
@@ -124,7 +127,7 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     accounts: services.accounts,
     users: services.users,
     publicUrl: config.http.publicUrl,
-    trustedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
+    trustedOrigins,
     signup: config.accounts.signup,
   });
   // The dashboard's API: its own authenticator, the browser session (plus the CSRF rule), and no other.
@@ -138,13 +141,8 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
       services.verifier.clear();
       services.accessTokens.clear();
     },
-    allowedOrigins: [...new Set([config.http.publicUrl, ...config.http.allowedOrigins])],
-    memories: services.memories,
-    apiKeys: services.apiKeys,
-    users: services.users,
-    oauthGrants: services.oauth.grants,
-    oauthClients: services.oauth.clients,
-    publicUrl: config.http.publicUrl,
+    allowedOrigins: trustedOrigins,
+    ...routeDeps,
   });
   // The OAuth authorization server at the origin (/authorize, /token, /register, metadata, consent pages).
   await app.register(oauthSurface, {

@@ -1,8 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { User, Workspace } from '../../core/users/user.js';
-import { createAccountUser, signInCookie } from '../../testing/accounts.js';
 import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
+import { dashboardPerson, dashboardRequest, type DashboardPerson } from '../../testing/dashboard.js';
 import { API_KEY_PLACEHOLDER } from './routes/connect.js';
 
 // Activity, connect, administration, isolation between people, and the database going away.
@@ -16,26 +15,9 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-interface Person {
-  readonly user: User;
-  readonly workspace: Workspace;
-  readonly cookie: string;
-}
-
-async function person(email: string, opts: { admin?: boolean } = {}): Promise<Person> {
-  const { user, workspace } = await createAccountUser(t.runtime.services, email, opts);
-  return { user, workspace, cookie: await signInCookie(t.app, origin, email) };
-}
-
-function dash(who: { cookie: string }, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  const changes = method !== 'GET' && method !== 'HEAD';
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/dashboard/api${url}`,
-    headers: { cookie: who.cookie, ...(changes ? { origin, 'x-cairn-dashboard': '1' } : {}), ...headers },
-    ...(body !== undefined ? { payload: body as object } : {}),
-  });
-}
+type Person = DashboardPerson;
+const person = (email: string, opts: { admin?: boolean } = {}) => dashboardPerson(t, email, opts);
+const dash = (who: { cookie: string }, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => dashboardRequest(t, who, method, url, body, headers);
 
 const errorOf = (res: LightMyRequestResponse) => (res.json() as { error: { code: string } }).error;
 

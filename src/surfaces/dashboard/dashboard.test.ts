@@ -1,8 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User, Workspace } from '../../core/users/user.js';
-import { createAccountUser, signInCookie } from '../../testing/accounts.js';
+import { signInCookie } from '../../testing/accounts.js';
 import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
+import { dashboardPerson, dashboardRequest, type DashboardPerson } from '../../testing/dashboard.js';
 
 // The dashboard surface against a real app on in-memory SQLite, signed in through the real login page.
 
@@ -15,27 +16,9 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-interface Person {
-  readonly user: User;
-  readonly workspace: Workspace;
-  readonly cookie: string;
-}
-
-async function person(email: string, opts: { admin?: boolean } = {}): Promise<Person> {
-  const { user, workspace } = await createAccountUser(t.runtime.services, email, opts);
-  return { user, workspace, cookie: await signInCookie(t.app, origin, email) };
-}
-
-/** A request as the dashboard page sends it: the session cookie, and on a change the Origin and X-Cairn-Dashboard headers. */
-function dash(who: Person | { cookie: string }, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  const changes = method !== 'GET' && method !== 'HEAD';
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/dashboard/api${url}`,
-    headers: { cookie: who.cookie, ...(changes ? { origin, 'x-cairn-dashboard': '1' } : {}), ...headers },
-    ...(body !== undefined ? { payload: body as object } : {}),
-  });
-}
+type Person = DashboardPerson;
+const person = (email: string, opts: { admin?: boolean } = {}) => dashboardPerson(t, email, opts);
+const dash = (who: { cookie: string }, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => dashboardRequest(t, who, method, url, body, headers);
 
 async function addMemory(who: Person, content: string): Promise<string> {
   t.clock.advance(1000);
