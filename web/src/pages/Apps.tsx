@@ -1,0 +1,6 @@
+import { PageHeader } from '../components/common';
+
+/** Placeholder until this page is built (see docs/dashboard.md). */
+export function AppsPage() {
+  return <PageHeader title="Connected apps" />;
+}

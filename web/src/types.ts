@@ -1,0 +1,138 @@
+/** Wire shapes of /dashboard/api (docs/dashboard-api.md and /api/v1/openapi.json). Times are ISO strings. */
+export type MemoryState = 'active' | 'archived' | 'deleted';
+export type Scope = 'memories:read' | 'memories:write' | 'memories:delete' | 'admin';
+export const SCOPES: readonly Scope[] = ['memories:read', 'memories:write', 'memories:delete', 'admin'];
+export const MEMORY_SCOPES: readonly Scope[] = ['memories:read', 'memories:write', 'memories:delete'];
+
+export interface Me {
+  user: { id: string; email: string; name: string | null; isAdmin: boolean };
+  workspace: { id: string; name: string; role: string };
+  workspaces: { id: string; name: string; kind: string; role: string }[];
+  session: { id: string };
+  publicUrl: string;
+  mcpUrl: string;
+}
+
+export interface Memory {
+  id: string;
+  content: string;
+  metadata: Record<string, unknown>;
+  state: MemoryState;
+  app: { id: string; name: string };
+  authorUserId: string;
+  workspaceId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface MemoryPage {
+  memories: Memory[];
+  nextCursor: string | null;
+}
+export interface SearchResults {
+  results: { memory: Memory; score: number }[];
+}
+export interface Facets {
+  counts: { active: number; archived: number; deleted: number };
+  apps: { id: string; name: string; count: number }[];
+  authors: { userId: string; name: string | null; email: string; count: number }[];
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  workspaceId: string;
+  status: 'active' | 'revoked' | 'expired';
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  usageCount: number;
+  rotatedTo: string | null;
+}
+export interface CreatedKey {
+  key: string;
+  apiKey: ApiKey;
+}
+export interface RotatedKey {
+  key: string;
+  apiKey: ApiKey;
+  previous: ApiKey;
+}
+
+export interface Connection {
+  id: string;
+  client: { id: string; name: string };
+  workspaceId: string;
+  appId: string;
+  scopes: Scope[];
+  status: 'active' | 'revoked';
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+export interface OAuthClient {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  workspaceId: string;
+  appId: string;
+  createdAt: string;
+  secretRotatedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface Session {
+  id: string;
+  current: boolean;
+  device: string;
+  userAgent: string | null;
+  ipAddress: string | null;
+  createdAt: string;
+  lastActiveAt: string;
+  expiresAt: string;
+}
+
+export interface ActivityEvent {
+  id: string;
+  at: string;
+  action: string;
+  userId: string | null;
+  credential: { kind: string; id: string | null } | null;
+  app: { id: string; name: string } | null;
+  target: string | null;
+  requestId: string | null;
+  detail: unknown;
+}
+export interface ActivityPage {
+  events: ActivityEvent[];
+  nextCursor: string | null;
+}
+export interface DailyCounts {
+  days: { date: string; app: { id: string; name: string }; count: number }[];
+}
+
+export interface ConnectClient {
+  id: string;
+  name: string;
+  auth: 'oauth' | 'api_key';
+  steps: string[];
+  snippets: { label: string; language: 'text' | 'shell' | 'json'; text: string }[];
+}
+export interface ConnectInfo {
+  publicUrl: string;
+  mcpUrl: string;
+  clients: ConnectClient[];
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string | null;
+  isAdmin: boolean;
+  disabledAt: string | null;
+  createdAt: string;
+  memoryCount: number;
+  lastActiveAt: string | null;
+}
