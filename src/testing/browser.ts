@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); never a browser downloaded by Playwright. */
 export const CHROMIUM_PATH = process.env.CAIRN_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +23,7 @@ const ARGS = [
 export interface TestBrowser {
   readonly browser: Browser;
   /** A fresh context (own cookies) per call. */
-  newContext(): Promise<BrowserContext>;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true });
   return {
     browser,
-    newContext: () => browser.newContext(),
+    newContext: (options) => browser.newContext(options),
     async close() {
       await browser.close();
     },
