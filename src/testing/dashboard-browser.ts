@@ -28,7 +28,8 @@ export function watchPage(page: Page, baseUrl: string): PageProblems {
   const problems: string[] = [];
   const allowed: [string, number][] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    // A failed request is also a console error; the response handler records it (with its path), or not when allowed.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('response', (res) => {

@@ -30,6 +30,7 @@ input[type=text],input[type=email],input[type=password]{display:block;width:100%
 input[aria-invalid=true]{border-color:#b3261e;border-width:2px}
 button{font:inherit;font-weight:600;padding:.65rem 1rem;border-radius:.375rem;border:1px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer;width:100%}
 button.secondary{background:#fff;color:#1d4ed8}
+a.button{display:block;text-align:center;font-weight:600;padding:.65rem 1rem;border-radius:.375rem;background:#1d4ed8;color:#fff;text-decoration:none}
 form{margin:0 0 1rem}
 a{color:#1d4ed8}
 :focus-visible{outline:3px solid #b45309;outline-offset:2px}
@@ -45,6 +46,7 @@ input[type=text],input[type=email],input[type=password]{background:#16161a;borde
 button{background:#93b4ff;border-color:#93b4ff;color:#0b1a3d}
 button.secondary{background:transparent;color:#93b4ff}
 a{color:#93b4ff}
+a.button{background:#93b4ff;color:#0b1a3d}
 .alert{background:#3a1614;color:#ffb4ab;border-color:#ffb4ab}
 .note{background:#14213d;border-color:#93b4ff}
 .hint,.or{color:#b9b9c4}

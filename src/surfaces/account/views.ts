@@ -51,7 +51,8 @@ export function signedInView(session: SessionUser, notice?: string): PageParts {
     body: [
       notice ? noteBox(notice) : '',
       `<p>You are signed in to Cairn as <strong>${escapeHtml(who)}</strong>${session.isAdmin ? ', an administrator' : ''}.</p>`,
-      `<p>Connect an MCP client (Claude, ChatGPT, Cursor…) with this Cairn's URL; it will bring you back here to approve it.</p>`,
+      `<p><a class="button" href="/">Open the dashboard</a></p>`,
+      `<p>Connect an MCP client (Claude, ChatGPT, Cursor…) with this Cairn's URL; it will bring you back here to approve it. The dashboard shows how, for each client.</p>`,
       `<form method="post" action="/logout"><button type="submit" class="secondary">Sign out</button></form>`,
     ]
       .filter(Boolean)
