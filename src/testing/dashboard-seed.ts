@@ -1,4 +1,6 @@
+import { signInCookie } from './accounts.js';
 import type { LiveServer } from './live-server.js';
+import { oauthWorld } from './oauth-flow.js';
 
 /**
  * A small, realistic workspace for looking at the dashboard (scripts/dashboard-dev.ts, the screenshot script
@@ -25,7 +27,12 @@ export interface Seeded {
   readonly keys: Record<'claude-code' | 'cursor', string>;
 }
 
-export async function seedDashboard(server: LiveServer, opts: { memories?: boolean } = {}): Promise<Seeded> {
+/**
+ * `memories: false` leaves the workspace empty; `apps: true` also authorises an OAuth client ("Claude Desktop",
+ * through the real consent page, which leaves a second browser session behind) and creates a
+ * client-credentials client ("nightly-import"), for the Connected apps and Sessions pages.
+ */
+export async function seedDashboard(server: LiveServer, opts: { memories?: boolean; apps?: boolean } = {}): Promise<Seeded> {
   const admin = await server.createPerson(SEED_ADMIN.email, SEED_ADMIN.password, { admin: true });
   const other = await server.createPerson(SEED_OTHER.email, SEED_OTHER.password);
   const owner = { userId: admin.user.id, workspaceId: admin.workspace.id };
@@ -53,6 +60,20 @@ export async function seedDashboard(server: LiveServer, opts: { memories?: boole
       headers: { authorization: `Bearer ${keys['claude-code']}`, 'content-type': 'application/json' },
       body: JSON.stringify({ state: 'archived' }),
     });
+  }
+  if (opts.apps) {
+    const cookieOf = (email: string) => signInCookie(server.app, server.url, email, SEED_ADMIN.password);
+    const world = oauthWorld(server.app, server.url, cookieOf);
+    const jar = await world.signIn(SEED_ADMIN.email);
+    const client = await world.registerNative({ client_name: 'Claude Desktop' });
+    await world.connect(jar, client);
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/v1/oauth-clients',
+      headers: { cookie: jar.header, origin: server.url, 'x-cairn-dashboard': '1' },
+      payload: { name: 'nightly-import', scopes: ['memories:read', 'memories:write'] },
+    });
+    if (res.statusCode !== 201) throw new Error(`seeding a client-credentials client failed: ${res.statusCode} ${res.body}`);
   }
   return { admin, other, keys };
 }
