@@ -28,12 +28,14 @@ export interface LiveServer {
 export interface LiveServerOptions {
   /** Extra trust anchors for Client ID Metadata Document fetches (a test's self-signed HTTPS server). */
   readonly cimdTrustedCertificates?: readonly string[];
+  /** Use (and keep) this data directory instead of a fresh temporary one: a benchmark's cached database. */
+  readonly dataDir?: string;
 }
 
 export async function startLiveServer(env: Record<string, string> = {}, options: LiveServerOptions = {}): Promise<LiveServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-live-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-live-'));
   const runtime = await openRuntime({
     env: {
       CAIRN_DATA_DIR: dataDir,
@@ -68,7 +70,7 @@ export async function startLiveServer(env: Record<string, string> = {}, options:
     async close() {
       await app.close();
       await runtime.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
