@@ -130,6 +130,9 @@ describe('dashboard memories', () => {
     expect((await dash(ada, 'GET', `/v1/memories/${id}`)).statusCode).toBe(200);
     expect((await dash(ada, 'PATCH', `/v1/memories/${id}`, { content: 'Prefers green tea' })).statusCode).toBe(200);
     expect(((await dash(ada, 'POST', '/v1/memories/search', { query: 'green tea' })).json() as { results: unknown[] }).results).toHaveLength(1);
+    const byAuthor = (author: string) => dash(ada, 'POST', '/v1/memories/search', { query: 'green tea', filters: { author } }).then((r) => (r.json() as { results: unknown[] }).results);
+    expect(await byAuthor(ada.user.id)).toHaveLength(1);
+    expect(await byAuthor('usr_nobody')).toEqual([]);
     expect((await dash(ada, 'DELETE', `/v1/memories/${id}`)).statusCode).toBe(204);
     expect((await dash(ada, 'GET', `/v1/memories/${id}`)).statusCode).toBe(404);
   });

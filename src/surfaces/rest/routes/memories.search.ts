@@ -7,7 +7,7 @@ import { errorResponses, MemoryFiltersInput, MemoryView, toMemoryView } from '..
 export const Body = z.object({
   query: z.string().min(1).max(2000),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
-  filters: MemoryFiltersInput.optional(),
+  filters: MemoryFiltersInput.extend({ author: z.string().max(64).optional().describe('Only memories written by this user id (within the workspace).') }).optional(),
 });
 
 const Results = z.object({ results: z.array(z.object({ memory: MemoryView, score: z.number() })) });
@@ -21,6 +21,7 @@ export function memoriesSearch(app: RestApp, { memories }: Pick<RestDeps, 'memor
       ...(req.body.limit !== undefined ? { limit: req.body.limit } : {}),
       filters: {
         ...(f.app ? { appId: f.app } : {}),
+        ...(f.author ? { authorUserId: f.author } : {}),
         ...(f.state ? { state: f.state } : {}),
         ...(f.since !== undefined ? { since: f.since } : {}),
         ...(f.until !== undefined ? { until: f.until } : {}),
