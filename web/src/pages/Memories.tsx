@@ -1,6 +1,703 @@
-import { PageHeader } from '../components/common';
+/**
+ * Memories: everything the workspace's agents remember, in a list that stays fast at 100k rows.
+ *
+ * - Browsing pages through `GET /memories` (newest first, 100 per page, cursor) as the list scrolls; only the
+ *   rows on screen are in the DOM (@tanstack/react-virtual with the window as the scroller, so the page
+ *   scrolls as any page does, on a phone too).
+ * - Typing in the search box switches to `POST /memories/search` (the 100 best matches, same filters).
+ * - Filters: app and author (from `GET /memories/facets`, which also counts per state for the header and the
+ *   empty state), state, and creation time.
+ * - A row opens a drawer with the whole memory, where it can be edited (`PATCH /memories/:id`).
+ * - Archive, delete and restore, one row or a selection, go through `POST /memories/bulk-update` at once and
+ *   offer "Undo" for a few seconds, which puts the previous state back with the same call. Nothing waits for
+ *   the undo window to pass, so closing the tab never loses or half-applies a change.
+ */
+import {
+  ActionIcon,
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Card,
+  Checkbox,
+  Code,
+  Drawer,
+  Group,
+  Loader,
+  Select,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+  Tooltip,
+  UnstyledButton,
+} from '@mantine/core';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { ApiError, get, patch, post } from '../api';
+import { CopyValue, ErrorNotice, PageHeader, PersonAvatar } from '../components/common';
+import { ArchiveIcon, RestoreIcon, SearchIcon, TrashIcon } from '../components/icons';
+import { colourFor, dateTime, relativeTime } from '../format';
+import { useMe } from '../me';
+import type { Facets, Memory, MemoryPage, MemoryState, SearchResults } from '../types';
 
-/** Placeholder until this page is built (see docs/dashboard.md). */
+const PAGE = 100;
+const SEARCH_LIMIT = 100;
+const UNDO_MS = 6000;
+const BULK_MAX = 500;
+
+const TIMES = [
+  { value: 'any', label: 'Any time', ms: 0 },
+  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
+  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
+  { value: '365d', label: 'Last year', ms: 365 * 24 * 3600_000 },
+] as const;
+
+const STATES: { value: MemoryState; label: string }[] = [
+  { value: 'active', label: 'Active' },
+  { value: 'archived', label: 'Archived' },
+  { value: 'deleted', label: 'Deleted' },
+];
+
+interface Filters {
+  app: string | null;
+  author: string | null;
+  state: MemoryState;
+  time: string;
+  /** Fixed when the time filter is chosen, so the query key stays stable while the person scrolls. */
+  since: string | null;
+}
+
+const NO_FILTERS: Filters = { app: null, author: null, state: 'active', time: 'any', since: null };
+
 export function MemoriesPage() {
-  return <PageHeader title="Memories" />;
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const [text, setText] = useState('');
+  const [query] = useDebouncedValue(text.trim(), 200);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [openId, setOpenId] = useState<string | null>(null);
+
+  const facets = useQuery({ queryKey: ['memories', 'facets'], queryFn: () => get<Facets>('/memories/facets') });
+  const wire = { app: filters.app, author: filters.author, state: filters.state, since: filters.since };
+
+  const list = useInfiniteQuery({
+    queryKey: ['memories', 'list', wire],
+    queryFn: ({ pageParam }) => get<MemoryPage>('/memories', { ...wire, limit: PAGE, cursor: pageParam }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    enabled: query === '',
+    placeholderData: keepPreviousData,
+  });
+  const search = useQuery({
+    queryKey: ['memories', 'search', query, wire],
+    queryFn: () =>
+      post<SearchResults>('/memories/search', {
+        query,
+        limit: SEARCH_LIMIT,
+        filters: Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== null)),
+      }),
+    enabled: query !== '',
+    placeholderData: keepPreviousData,
+  });
+
+  const searching = query !== '';
+  const source = searching ? search : list;
+  const rows = useMemo(() => {
+    const all = searching ? (search.data?.results.map((r) => r.memory) ?? []) : (list.data?.pages.flatMap((p) => p.memories) ?? []);
+    return hidden.size === 0 ? all : all.filter((m) => !hidden.has(m.id));
+  }, [searching, search.data, list.data, hidden]);
+
+  const authors = useMemo(() => new Map((facets.data?.authors ?? []).map((a) => [a.userId, a])), [facets.data]);
+  const open = openId ? (rows.find((m) => m.id === openId) ?? null) : null;
+
+  // Selection only means something for rows the person can see.
+  useEffect(() => {
+    setSelected(new Set());
+  }, [query, filters]);
+
+  const changeState = useStateChange(setHidden);
+
+  const act = useCallback(
+    (ids: string[], to: MemoryState, from: MemoryState) => {
+      setSelected(new Set());
+      if (openId && ids.includes(openId)) setOpenId(null);
+      void changeState(ids, to, from);
+    },
+    [changeState, openId],
+  );
+
+  const total = facets.data ? facets.data.counts.active + facets.data.counts.archived + facets.data.counts.deleted : null;
+  const filtered = searching || filters.app !== null || filters.author !== null || filters.state !== 'active' || filters.time !== 'any';
+  const counts = facets.data?.counts;
+
+  return (
+    <>
+      <PageHeader
+        title="Memories"
+        description={
+          counts ? `${counts.active.toLocaleString()} active · ${counts.archived.toLocaleString()} archived · ${counts.deleted.toLocaleString()} deleted` : 'What your agents remember'
+        }
+      />
+      {total === 0 ? (
+        <EmptyWorkspace mcpUrl={me.mcpUrl} />
+      ) : (
+        <Stack gap="sm">
+          <Group gap="sm" align="flex-end" wrap="wrap">
+            <TextInput
+              label="Search memories"
+              placeholder="Words, names, dates…"
+              leftSection={<SearchIcon />}
+              value={text}
+              onChange={(e) => setText(e.currentTarget.value)}
+              style={{ flex: '1 1 240px' }}
+              type="search"
+            />
+            <Select
+              label="App"
+              w={170}
+              allowDeselect={false}
+              value={filters.app ?? ''}
+              data={[{ value: '', label: 'All apps' }, ...(facets.data?.apps ?? []).map((a) => ({ value: a.id, label: a.name }))]}
+              onChange={(v) => setFilters((f) => ({ ...f, app: v || null }))}
+            />
+            <Select
+              label="Author"
+              w={170}
+              allowDeselect={false}
+              value={filters.author ?? ''}
+              data={[{ value: '', label: 'All authors' }, ...(facets.data?.authors ?? []).map((a) => ({ value: a.userId, label: a.name || a.email }))]}
+              onChange={(v) => setFilters((f) => ({ ...f, author: v || null }))}
+            />
+            <Select
+              label="State"
+              w={130}
+              allowDeselect={false}
+              value={filters.state}
+              data={STATES}
+              onChange={(v) => setFilters((f) => ({ ...f, state: (v as MemoryState | null) ?? 'active' }))}
+            />
+            <Select
+              label="Created"
+              w={150}
+              allowDeselect={false}
+              value={filters.time}
+              data={TIMES.map((t) => ({ value: t.value, label: t.label }))}
+              onChange={(v) => {
+                const t = TIMES.find((x) => x.value === v) ?? TIMES[0];
+                setFilters((f) => ({ ...f, time: t.value, since: t.ms ? new Date(Date.now() - t.ms).toISOString() : null }));
+              }}
+            />
+          </Group>
+
+          <Group justify="space-between" mih={36} wrap="wrap" gap="xs">
+            <Text size="sm" c="dimmed" role="status" aria-live="polite">
+              {source.isPending
+                ? 'Loading…'
+                : searching
+                  ? `${rows.length === SEARCH_LIMIT ? `The ${SEARCH_LIMIT} best matches` : `${rows.length} ${rows.length === 1 ? 'match' : 'matches'}`} for “${query}”`
+                  : `${rows.length.toLocaleString()}${list.hasNextPage ? '+' : ''} ${filters.state} ${rows.length === 1 ? 'memory' : 'memories'}${filtered ? ' matching the filters' : ''}`}
+              {source.isFetching && !source.isPending ? ' · updating…' : ''}
+            </Text>
+            {selected.size > 0 ? (
+              <BulkBar count={selected.size} state={filters.state} onAct={(to) => act([...selected], to, filters.state)} onClear={() => setSelected(new Set())} />
+            ) : null}
+          </Group>
+
+          {source.isError ? <ErrorNotice error={source.error} title="Memories could not be loaded" /> : null}
+
+          {source.isPending ? (
+            <Group justify="center" p="xl">
+              <Loader aria-label="Loading memories" />
+            </Group>
+          ) : rows.length === 0 && !source.isError ? (
+            <Card withBorder padding="lg">
+              <Stack gap="xs" align="flex-start">
+                <Text fw={600}>No memories match</Text>
+                <Text size="sm" c="dimmed">
+                  {searching ? 'Try other words, or clear the filters.' : `There are no ${filters.state} memories with these filters.`}
+                </Text>
+                {filtered ? (
+                  <Button
+                    variant="light"
+                    size="xs"
+                    onClick={() => {
+                      setText('');
+                      setFilters(NO_FILTERS);
+                    }}
+                  >
+                    Clear search and filters
+                  </Button>
+                ) : null}
+              </Stack>
+            </Card>
+          ) : (
+            <MemoryList
+              rows={rows}
+              authors={authors}
+              selected={selected}
+              onSelect={(id, on) =>
+                setSelected((s) => {
+                  const next = new Set(s);
+                  if (on) next.add(id);
+                  else next.delete(id);
+                  return next;
+                })
+              }
+              onSelectAll={(on) => setSelected(on ? new Set(rows.map((m) => m.id).slice(0, BULK_MAX)) : new Set())}
+              onOpen={setOpenId}
+              onAct={act}
+              hasMore={!searching && list.hasNextPage}
+              loadingMore={list.isFetchingNextPage}
+              loadMore={() => void list.fetchNextPage()}
+            />
+          )}
+        </Stack>
+      )}
+      <MemoryDrawer
+        memory={open}
+        author={open ? authors.get(open.authorUserId) : undefined}
+        onClose={() => setOpenId(null)}
+        onAct={act}
+        onSaved={() => void queryClient.invalidateQueries({ queryKey: ['memories'] })}
+      />
+    </>
+  );
+}
+
+/**
+ * Applies a state change at once and offers to undo it. The rows leave the list straight away (`hidden`),
+ * and come back if the change fails or is undone.
+ */
+function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<string>) => void) {
+  const queryClient = useQueryClient();
+  const refresh = useCallback(() => queryClient.invalidateQueries({ queryKey: ['memories'] }), [queryClient]);
+  const show = useCallback(
+    (ids: string[], on: boolean) =>
+      setHidden((s) => {
+        const next = new Set(s);
+        for (const id of ids) {
+          if (on) next.delete(id);
+          else next.add(id);
+        }
+        return next;
+      }),
+    [setHidden],
+  );
+
+  return useCallback(
+    async (ids: string[], to: MemoryState, from: MemoryState) => {
+      if (ids.length === 0) return;
+      show(ids, false);
+      try {
+        for (let i = 0; i < ids.length; i += BULK_MAX) await post('/memories/bulk-update', { ids: ids.slice(i, i + BULK_MAX), state: to });
+      } catch (e) {
+        show(ids, true);
+        notifications.show({ color: 'red', title: 'That did not work', message: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      await refresh();
+      show(ids, true);
+      const what = ids.length === 1 ? 'Memory' : `${ids.length} memories`;
+      const verb = to === 'deleted' ? 'deleted' : to === 'archived' ? 'archived' : 'restored';
+      const id = `undo-${Date.now()}-${ids[0]}`;
+      notifications.show({
+        id,
+        autoClose: UNDO_MS,
+        withCloseButton: true,
+        message: (
+          <Group justify="space-between" wrap="nowrap" gap="sm">
+            <Text size="sm">
+              {what} {verb}.
+            </Text>
+            <Button
+              size="compact-sm"
+              variant="light"
+              onClick={async () => {
+                notifications.hide(id);
+                try {
+                  for (let i = 0; i < ids.length; i += BULK_MAX) await post('/memories/bulk-update', { ids: ids.slice(i, i + BULK_MAX), state: from });
+                  notifications.show({ message: `${what} back as before.`, autoClose: 2500 });
+                } catch (e) {
+                  notifications.show({ color: 'red', title: 'Undo did not work', message: e instanceof Error ? e.message : String(e) });
+                }
+                await refresh();
+              }}
+            >
+              Undo
+            </Button>
+          </Group>
+        ),
+      });
+    },
+    [refresh, show],
+  );
+}
+
+function BulkBar({ count, state, onAct, onClear }: { count: number; state: MemoryState; onAct: (to: MemoryState) => void; onClear: () => void }) {
+  return (
+    <Group gap="xs" role="group" aria-label="Selected memories">
+      <Text size="sm" fw={600}>
+        {count} selected
+      </Text>
+      {state === 'active' ? (
+        <Button size="compact-sm" variant="light" onClick={() => onAct('archived')}>
+          Archive selected
+        </Button>
+      ) : (
+        <Button size="compact-sm" variant="light" onClick={() => onAct('active')}>
+          Restore selected
+        </Button>
+      )}
+      {state !== 'deleted' ? (
+        <Button size="compact-sm" variant="light" color="red" onClick={() => onAct('deleted')}>
+          Delete selected
+        </Button>
+      ) : null}
+      <Button size="compact-sm" variant="subtle" color="gray" onClick={onClear}>
+        Clear selection
+      </Button>
+    </Group>
+  );
+}
+
+type AuthorInfo = Facets['authors'][number];
+
+function MemoryList(props: {
+  rows: Memory[];
+  authors: Map<string, AuthorInfo>;
+  selected: ReadonlySet<string>;
+  onSelect: (id: string, on: boolean) => void;
+  onSelectAll: (on: boolean) => void;
+  onOpen: (id: string) => void;
+  onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMore: () => void;
+}) {
+  const { rows, hasMore, loadingMore, loadMore } = props;
+  const phone = useMediaQuery('(max-width: 48em)');
+  const listRef = useRef<HTMLDivElement>(null);
+  const [margin, setMargin] = useState(0);
+  useLayoutEffect(() => {
+    setMargin(listRef.current ? listRef.current.getBoundingClientRect().top + window.scrollY : 0);
+  }, []);
+  const rowHeight = phone ? 92 : 64;
+  const virtualizer = useWindowVirtualizer({ count: rows.length, estimateSize: () => rowHeight, overscan: 8, scrollMargin: margin });
+  const items = virtualizer.getVirtualItems();
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (hasMore && !loadingMore && last >= rows.length - 30) loadMore();
+  }, [hasMore, loadingMore, last, rows.length, loadMore]);
+  useEffect(() => {
+    virtualizer.measure();
+  }, [rowHeight, virtualizer]);
+
+  const all = rows.length > 0 && rows.slice(0, BULK_MAX).every((m) => props.selected.has(m.id));
+  const some = !all && props.selected.size > 0;
+
+  return (
+    <Box>
+      <Group gap="sm" px="xs" py={6} style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}>
+        <Checkbox
+          aria-label={rows.length > BULK_MAX ? `Select the first ${BULK_MAX} memories` : 'Select all memories shown'}
+          checked={all}
+          indeterminate={some}
+          onChange={(e) => props.onSelectAll(e.currentTarget.checked)}
+        />
+        <Text size="xs" c="dimmed" fw={600} tt="uppercase">
+          Memory
+        </Text>
+      </Group>
+      <div ref={listRef} role="list" aria-label="Memories" style={{ position: 'relative', height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const m = rows[item.index]!;
+          return (
+            <MemoryRow
+              key={m.id}
+              memory={m}
+              author={props.authors.get(m.authorUserId)}
+              position={item.index + 1}
+              count={rows.length}
+              top={item.start - virtualizer.options.scrollMargin}
+              height={rowHeight}
+              phone={!!phone}
+              selected={props.selected.has(m.id)}
+              onSelect={props.onSelect}
+              onOpen={props.onOpen}
+              onAct={props.onAct}
+            />
+          );
+        })}
+      </div>
+      {loadingMore ? (
+        <Group justify="center" p="sm">
+          <Loader size="sm" aria-label="Loading more memories" />
+        </Group>
+      ) : null}
+    </Box>
+  );
+}
+
+function MemoryRow(props: {
+  memory: Memory;
+  author: AuthorInfo | undefined;
+  position: number;
+  count: number;
+  top: number;
+  height: number;
+  phone: boolean;
+  selected: boolean;
+  onSelect: (id: string, on: boolean) => void;
+  onOpen: (id: string) => void;
+  onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
+}) {
+  const { memory: m, author } = props;
+  const stop = (e: MouseEvent) => e.stopPropagation();
+  const openOnKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      props.onOpen(m.id);
+    }
+  };
+  return (
+    <div
+      role="listitem"
+      aria-posinset={props.position}
+      aria-setsize={props.count}
+      data-memory-row={m.id}
+      onClick={() => props.onOpen(m.id)}
+      className="cairn-memory-row"
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: props.height, transform: `translateY(${props.top}px)` }}
+    >
+      <Group gap="sm" wrap="nowrap" h="100%" px="xs" align="center">
+        <Checkbox aria-label="Select memory" checked={props.selected} onClick={stop} onChange={(e) => props.onSelect(m.id, e.currentTarget.checked)} />
+        <PersonAvatar id={m.authorUserId} name={author?.name} email={author?.email} />
+        <UnstyledButton onKeyDown={openOnKey} style={{ flex: 1, minWidth: 0 }} aria-label={`Open memory: ${m.content.slice(0, 80)}`}>
+          <Text size="sm" lineClamp={props.phone ? 2 : 1}>
+            {m.content}
+          </Text>
+          <Group gap={6} mt={4} wrap="nowrap">
+            <Badge size="sm" variant="light" color={colourFor(m.app.id)} style={{ textTransform: 'none', flexShrink: 1, minWidth: 0 }}>
+              {m.app.name}
+            </Badge>
+            <Text size="xs" c="dimmed" title={dateTime(m.createdAt)} style={{ whiteSpace: 'nowrap' }}>
+              {relativeTime(m.createdAt)}
+            </Text>
+            {m.state !== 'active' ? (
+              <Badge size="sm" variant="outline" color={m.state === 'deleted' ? 'red' : 'gray'}>
+                {m.state}
+              </Badge>
+            ) : null}
+          </Group>
+        </UnstyledButton>
+        <Group gap={2} wrap="nowrap" onClick={stop}>
+          {m.state === 'active' ? (
+            <Tooltip label="Archive" withArrow>
+              <ActionIcon variant="subtle" color="gray" aria-label="Archive" onClick={() => props.onAct([m.id], 'archived', m.state)}>
+                <ArchiveIcon />
+              </ActionIcon>
+            </Tooltip>
+          ) : (
+            <Tooltip label="Restore" withArrow>
+              <ActionIcon variant="subtle" color="gray" aria-label="Restore" onClick={() => props.onAct([m.id], 'active', m.state)}>
+                <RestoreIcon />
+              </ActionIcon>
+            </Tooltip>
+          )}
+          {m.state !== 'deleted' ? (
+            <Tooltip label="Delete" withArrow>
+              <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => props.onAct([m.id], 'deleted', m.state)}>
+                <TrashIcon />
+              </ActionIcon>
+            </Tooltip>
+          ) : null}
+        </Group>
+      </Group>
+    </div>
+  );
+}
+
+function MemoryDrawer(props: {
+  memory: Memory | null;
+  author: AuthorInfo | undefined;
+  onClose: () => void;
+  onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
+  onSaved: () => void;
+}) {
+  const { memory: m } = props;
+  const [editing, setEditing] = useState(false);
+  const [content, setContent] = useState('');
+  const [metadata, setMetadata] = useState('');
+  useEffect(() => {
+    setEditing(false);
+  }, [m?.id]);
+
+  const save = useMutation({
+    mutationFn: async () => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(metadata || '{}');
+      } catch {
+        throw new ApiError(400, 'VALIDATION', 'Metadata must be a JSON object, such as {"project": "billing"}.', undefined);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new ApiError(400, 'VALIDATION', 'Metadata must be a JSON object, such as {"project": "billing"}.', undefined);
+      }
+      const body: { content?: string; metadata?: unknown } = {};
+      if (content.trim() !== m!.content) body.content = content.trim();
+      if (JSON.stringify(parsed) !== JSON.stringify(m!.metadata)) body.metadata = parsed;
+      if (Object.keys(body).length === 0) return;
+      await patch(`/memories/${m!.id}`, body);
+    },
+    onSuccess: () => {
+      setEditing(false);
+      props.onSaved();
+      notifications.show({ message: 'Memory saved.', autoClose: 2500 });
+    },
+  });
+
+  return (
+    <Drawer opened={m !== null} onClose={props.onClose} position="right" size="lg" title="Memory">
+      {m ? (
+        <Stack gap="md">
+          {editing ? (
+            <>
+              <Textarea label="Content" autosize minRows={4} maxRows={16} value={content} onChange={(e) => setContent(e.currentTarget.value)} data-autofocus />
+              <Textarea
+                label="Metadata (JSON)"
+                autosize
+                minRows={2}
+                maxRows={10}
+                value={metadata}
+                onChange={(e) => setMetadata(e.currentTarget.value)}
+                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+              />
+              {save.isError ? <ErrorNotice error={save.error} title="Not saved" /> : null}
+              <Group justify="flex-end">
+                <Button variant="default" onClick={() => setEditing(false)} disabled={save.isPending}>
+                  Cancel
+                </Button>
+                <Button onClick={() => save.mutate()} loading={save.isPending} disabled={content.trim() === ''}>
+                  Save
+                </Button>
+              </Group>
+            </>
+          ) : (
+            <>
+              <Text style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{m.content}</Text>
+              <Group gap="xs">
+                <Button
+                  size="xs"
+                  onClick={() => {
+                    setContent(m.content);
+                    setMetadata(JSON.stringify(m.metadata, null, 2));
+                    save.reset();
+                    setEditing(true);
+                  }}
+                  disabled={m.state === 'deleted'}
+                >
+                  Edit
+                </Button>
+                {m.state === 'active' ? (
+                  <Button size="xs" variant="light" color="gray" onClick={() => props.onAct([m.id], 'archived', m.state)}>
+                    Archive
+                  </Button>
+                ) : (
+                  <Button size="xs" variant="light" onClick={() => props.onAct([m.id], 'active', m.state)}>
+                    Restore
+                  </Button>
+                )}
+                {m.state !== 'deleted' ? (
+                  <Button size="xs" variant="light" color="red" onClick={() => props.onAct([m.id], 'deleted', m.state)}>
+                    Delete
+                  </Button>
+                ) : null}
+              </Group>
+            </>
+          )}
+          <Stack gap={6} component="dl" m={0}>
+            <Detail term="Written by">
+              <Group gap="xs" wrap="nowrap">
+                <PersonAvatar id={m.authorUserId} name={props.author?.name} email={props.author?.email} size="xs" />
+                <span>{props.author ? props.author.name || props.author.email : m.authorUserId}</span>
+              </Group>
+            </Detail>
+            <Detail term="App">
+              <Badge variant="light" color={colourFor(m.app.id)} style={{ textTransform: 'none' }}>
+                {m.app.name}
+              </Badge>
+            </Detail>
+            <Detail term="State">{m.state}</Detail>
+            <Detail term="Created">{dateTime(m.createdAt)}</Detail>
+            <Detail term="Updated">{dateTime(m.updatedAt)}</Detail>
+            <Detail term="Metadata">
+              {Object.keys(m.metadata).length === 0 ? (
+                <Text size="sm" c="dimmed" component="span">
+                  none
+                </Text>
+              ) : (
+                <Code block>{JSON.stringify(m.metadata, null, 2)}</Code>
+              )}
+            </Detail>
+            <Detail term="Id">
+              <Code>{m.id}</Code>
+            </Detail>
+          </Stack>
+        </Stack>
+      ) : null}
+    </Drawer>
+  );
+}
+
+function Detail({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <Group gap="sm" align="flex-start" wrap="nowrap">
+      <Text component="dt" size="sm" c="dimmed" w={90} style={{ flexShrink: 0 }}>
+        {term}
+      </Text>
+      <Box component="dd" m={0} style={{ minWidth: 0, flex: 1, fontSize: 'var(--mantine-font-size-sm)' }}>
+        {children}
+      </Box>
+    </Group>
+  );
+}
+
+/** A workspace with no memory at all: how to get the first one in. */
+function EmptyWorkspace({ mcpUrl }: { mcpUrl: string }) {
+  return (
+    <Card withBorder padding="xl" maw={640}>
+      <Stack gap="sm">
+        <Text fw={700} size="lg">
+          No memories yet
+        </Text>
+        <Text size="sm">
+          Memories appear here when an agent saves them. Connect Claude, ChatGPT, Cursor, Claude Code or any MCP client to this server, then ask
+          it to remember something.
+        </Text>
+        <Text size="sm" fw={600}>
+          Your MCP server URL
+        </Text>
+        <Group gap="xs" wrap="nowrap">
+          <Code style={{ overflowWrap: 'anywhere' }}>{mcpUrl}</Code>
+          <CopyValue value={mcpUrl} label="Copy URL" />
+        </Group>
+        <Group>
+          <Button component={Link} to="/connect">
+            Connect a client
+          </Button>
+          <Anchor component={Link} to="/keys" size="sm">
+            or create an API key
+          </Anchor>
+        </Group>
+      </Stack>
+    </Card>
+  );
 }
