@@ -61,9 +61,10 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+/** `workspace` sends this one request to another of the person's workspaces (a key made for it, say). */
+export async function api<T>(method: string, path: string, body?: unknown, query?: Query, workspace?: string): Promise<T> {
   const headers: Record<string, string> = { 'X-Cairn-Dashboard': '1', Accept: 'application/json' };
-  const ws = chosenWorkspace();
+  const ws = workspace ?? chosenWorkspace();
   if (ws) headers['X-Cairn-Workspace'] = ws;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
@@ -98,7 +99,7 @@ export async function api<T>(method: string, path: string, body?: unknown, query
 }
 
 export const get = <T>(path: string, query?: Query) => api<T>('GET', path, undefined, query);
-export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
+export const post = <T>(path: string, body: unknown = {}, workspace?: string) => api<T>('POST', path, body, undefined, workspace);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const del = <T = void>(path: string) => api<T>('DELETE', path);
 
