@@ -29,19 +29,18 @@ import {
   Text,
   Textarea,
   TextInput,
-  Tooltip,
   UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError, get, patch, post } from '../api';
 import { CopyValue, ErrorNotice, PageHeader, PersonAvatar } from '../components/common';
 import { ArchiveIcon, RestoreIcon, SearchIcon, TrashIcon } from '../components/icons';
-import { colourFor, dateTime, relativeTime } from '../format';
+import { colourFor, dateTime, initials, relativeTime } from '../format';
 import { useMe } from '../me';
 import type { Facets, Memory, MemoryPage, MemoryState, SearchResults } from '../types';
 
@@ -124,14 +123,22 @@ export function MemoriesPage() {
   }, [query, filters]);
 
   const changeState = useStateChange(setHidden);
+  const select = useCallback((id: string, on: boolean) => {
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
 
   const act = useCallback(
     (ids: string[], to: MemoryState, from: MemoryState) => {
       setSelected(new Set());
-      if (openId && ids.includes(openId)) setOpenId(null);
+      setOpenId((open) => (open && ids.includes(open) ? null : open));
       void changeState(ids, to, from);
     },
-    [changeState, openId],
+    [changeState],
   );
 
   const total = facets.data ? facets.data.counts.active + facets.data.counts.archived + facets.data.counts.deleted : null;
@@ -243,14 +250,7 @@ export function MemoriesPage() {
               rows={rows}
               authors={authors}
               selected={selected}
-              onSelect={(id, on) =>
-                setSelected((s) => {
-                  const next = new Set(s);
-                  if (on) next.add(id);
-                  else next.delete(id);
-                  return next;
-                })
-              }
+              onSelect={select}
               onSelectAll={(on) => setSelected(on ? new Set(rows.map((m) => m.id).slice(0, BULK_MAX)) : new Set())}
               onOpen={setOpenId}
               onAct={act}
@@ -446,7 +446,18 @@ function MemoryList(props: {
   );
 }
 
-function MemoryRow(props: {
+/** A Mantine colour's light tint, as its avatar and badge use it. */
+function tint(colour: string) {
+  return { background: `var(--mantine-color-${colour}-light)`, color: `var(--mantine-color-${colour}-light-color)` };
+}
+
+/**
+ * One row. Plain elements styled by styles.css rather than Mantine components: a fast scroll mounts a
+ * screenful of rows at once, and the component version cost several times as much main-thread time per row
+ * (bench/dashboard-ui.ts). Memoised: scrolling re-renders the list, but a row only when its own memory or
+ * selection changes.
+ */
+const MemoryRow = memo(function MemoryRow(props: {
   memory: Memory;
   author: AuthorInfo | undefined;
   position: number;
@@ -460,6 +471,7 @@ function MemoryRow(props: {
   onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
 }) {
   const { memory: m, author } = props;
+  const authorLabel = author ? author.name || author.email : m.authorUserId;
   const stop = (e: MouseEvent) => e.stopPropagation();
   const openOnKey = (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -467,6 +479,7 @@ function MemoryRow(props: {
       props.onOpen(m.id);
     }
   };
+  const act = (to: MemoryState) => () => props.onAct([m.id], to, m.state);
   return (
     <div
       role="listitem"
@@ -475,55 +488,45 @@ function MemoryRow(props: {
       data-memory-row={m.id}
       onClick={() => props.onOpen(m.id)}
       className="cairn-memory-row"
-      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: props.height, transform: `translateY(${props.top}px)` }}
+      style={{ height: props.height, transform: `translateY(${props.top}px)` }}
     >
-      <Group gap="sm" wrap="nowrap" h="100%" px="xs" align="center">
-        <Checkbox aria-label="Select memory" checked={props.selected} onClick={stop} onChange={(e) => props.onSelect(m.id, e.currentTarget.checked)} />
-        <PersonAvatar id={m.authorUserId} name={author?.name} email={author?.email} />
-        <UnstyledButton onKeyDown={openOnKey} style={{ flex: 1, minWidth: 0 }} aria-label={`Open memory: ${m.content.slice(0, 80)}`}>
-          <Text size="sm" lineClamp={props.phone ? 2 : 1}>
-            {m.content}
-          </Text>
-          <Group gap={6} mt={4} wrap="nowrap">
-            <Badge size="sm" variant="light" color={colourFor(m.app.id)} style={{ textTransform: 'none', flexShrink: 1, minWidth: 0 }}>
-              {m.app.name}
-            </Badge>
-            <Text size="xs" c="dimmed" title={dateTime(m.createdAt)} style={{ whiteSpace: 'nowrap' }}>
-              {relativeTime(m.createdAt)}
-            </Text>
-            {m.state !== 'active' ? (
-              <Badge size="sm" variant="outline" color={m.state === 'deleted' ? 'red' : 'gray'}>
-                {m.state}
-              </Badge>
-            ) : null}
-          </Group>
-        </UnstyledButton>
-        <Group gap={2} wrap="nowrap" onClick={stop}>
-          {m.state === 'active' ? (
-            <Tooltip label="Archive" withArrow>
-              <ActionIcon variant="subtle" color="gray" aria-label="Archive" onClick={() => props.onAct([m.id], 'archived', m.state)}>
-                <ArchiveIcon />
-              </ActionIcon>
-            </Tooltip>
-          ) : (
-            <Tooltip label="Restore" withArrow>
-              <ActionIcon variant="subtle" color="gray" aria-label="Restore" onClick={() => props.onAct([m.id], 'active', m.state)}>
-                <RestoreIcon />
-              </ActionIcon>
-            </Tooltip>
-          )}
-          {m.state !== 'deleted' ? (
-            <Tooltip label="Delete" withArrow>
-              <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => props.onAct([m.id], 'deleted', m.state)}>
-                <TrashIcon />
-              </ActionIcon>
-            </Tooltip>
-          ) : null}
-        </Group>
-      </Group>
+      <input type="checkbox" className="cairn-row-check" aria-label="Select memory" checked={props.selected} onClick={stop} onChange={(e) => props.onSelect(m.id, e.currentTarget.checked)} />
+      <span className="cairn-row-avatar" role="img" aria-label={authorLabel} title={authorLabel} style={tint(colourFor(m.authorUserId))}>
+        {initials(author?.name, author?.email)}
+      </span>
+      <button type="button" className="cairn-row-open" onKeyDown={openOnKey} aria-label={`Open memory: ${m.content.slice(0, 80)}`}>
+        <span className="cairn-row-content" data-lines={props.phone ? 2 : 1}>
+          {m.content}
+        </span>
+        <span className="cairn-row-meta">
+          <span className="cairn-row-badge" style={tint(colourFor(m.app.id))}>
+            {m.app.name}
+          </span>
+          <span className="cairn-row-time" title={dateTime(m.createdAt)}>
+            {relativeTime(m.createdAt)}
+          </span>
+          {m.state !== 'active' ? <span className={`cairn-row-state cairn-row-state-${m.state}`}>{m.state}</span> : null}
+        </span>
+      </button>
+      <span className="cairn-row-actions" onClick={stop}>
+        {m.state === 'active' ? (
+          <button type="button" className="cairn-row-action" aria-label="Archive" title="Archive" onClick={act('archived')}>
+            <ArchiveIcon />
+          </button>
+        ) : (
+          <button type="button" className="cairn-row-action" aria-label="Restore" title="Restore" onClick={act('active')}>
+            <RestoreIcon />
+          </button>
+        )}
+        {m.state !== 'deleted' ? (
+          <button type="button" className="cairn-row-action cairn-row-action-danger" aria-label="Delete" title="Delete" onClick={act('deleted')}>
+            <TrashIcon />
+          </button>
+        ) : null}
+      </span>
     </div>
   );
-}
+});
 
 function MemoryDrawer(props: {
   memory: Memory | null;
