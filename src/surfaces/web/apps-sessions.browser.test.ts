@@ -59,7 +59,7 @@ describe('Connected apps', () => {
     await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/apps');
     await page.getByRole('heading', { name: 'Authorised apps' }).waitFor();
 
-    const row = page.locator('tr[data-connection-row]', { hasText: 'Claude Desktop' });
+    const row = page.locator('[data-connection-row]', { hasText: 'Claude Desktop' });
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('active');
     expect(await row.textContent()).toMatch(/127\.0\.0\.1:\d+/);
@@ -74,7 +74,7 @@ describe('Connected apps', () => {
     expect(await dialog.textContent()).toContain('authorised again');
     await dialog.getByRole('button', { name: 'Revoke access' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.locator(`tr[data-connection-row="${grantId}"]`).waitFor({ state: 'detached' });
+    await page.locator(`[data-connection-row="${grantId}"]`).waitFor({ state: 'detached' });
     await page.getByText('Claude Desktop no longer has access.').waitFor();
 
     const api = await page.request.get(`${server.url}/dashboard/api/v1/connections`);
@@ -84,7 +84,7 @@ describe('Connected apps', () => {
 
     // Revoked ones are behind the switch, greyed and without a Revoke button.
     await page.getByRole('switch', { name: /Show revoked/ }).check();
-    const revoked = page.locator(`tr[data-connection-row="${grantId}"]`);
+    const revoked = page.locator(`[data-connection-row="${grantId}"]`);
     await revoked.waitFor();
     expect(await revoked.getAttribute('data-status')).toBe('revoked');
     expect(await revoked.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
@@ -102,7 +102,7 @@ describe('Connected apps', () => {
     const page = await context.newPage();
     const watch = watchPage(page, server.url);
     await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/apps');
-    await page.locator('tr[data-client-row]', { hasText: 'nightly-import' }).waitFor();
+    await page.locator('[data-client-row]', { hasText: 'nightly-import' }).waitFor();
     expect(await page.getByText(`${server.url}/token`).first().isVisible()).toBe(true);
 
     await page.getByRole('button', { name: 'New client' }).click();
@@ -120,7 +120,7 @@ describe('Connected apps', () => {
     expect(first.status).toBe(200);
     expect(first.body.access_token).toEqual(expect.any(String));
 
-    const row = page.locator(`tr[data-client-row="${created.clientId}"]`);
+    const row = page.locator(`[data-client-row="${created.clientId}"]`);
     await row.waitFor();
     expect(await row.textContent()).toContain('backup-job');
     expect(await row.textContent()).toContain(created.clientId);
@@ -160,15 +160,15 @@ describe('Sessions', () => {
     const page = await context.newPage();
     const watch = watchPage(page, server.url);
     await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/sessions');
-    const rows = page.locator('tr[data-session-row]');
+    const rows = page.locator('[data-session-row]');
     await rows.first().waitFor();
     expect(await rows.count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByText('This browser', { exact: true }).count()).toBe(1);
-    const current = page.locator('tr[data-current="true"]');
+    const current = page.locator('[data-current="true"]');
     expect(await current.textContent()).toContain('This browser');
     expect(await current.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     // Every other session has its own Sign out; this one is signed out from the user menu.
-    expect(await page.locator('tr[data-session-row]:not([data-current])').getByRole('button', { name: 'Sign out', exact: true }).count()).toBe((await rows.count()) - 1);
+    expect(await page.locator('[data-session-row]:not([data-current])').getByRole('button', { name: 'Sign out', exact: true }).count()).toBe((await rows.count()) - 1);
     expect(await page.getByText('Last active', { exact: false }).first().isVisible()).toBe(true);
     const others = (await rows.count()) - 1;
 
@@ -194,17 +194,21 @@ describe('Sessions', () => {
 });
 
 describe('at phone width', () => {
-  test('both pages fit 390px (tables scroll inside their own container) and render cleanly', async () => {
+  test('both pages fit 390px (rows become cards) and render cleanly', async () => {
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const watch = watchPage(page, server.url);
     await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/apps');
-    await page.locator('tr[data-client-row]').first().waitFor();
+    const card = page.locator('[data-client-row]').first();
+    await card.waitFor();
+    // Rows become cards at phone width: no table to scroll, the actions in reach.
+    expect(await page.locator('table').count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Rotate secret' }).isVisible()).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await page.getByRole('button', { name: 'New client' }).isVisible()).toBe(true);
 
     await page.goto(`${server.url}/sessions`);
-    await page.locator('tr[data-session-row]').first().waitFor();
+    await page.locator('[data-session-row][data-current="true"]').getByText('This browser').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await page.getByRole('button', { name: 'Sign out other sessions' }).isVisible()).toBe(true);
 

@@ -6,13 +6,14 @@
  * Endpoints: GET /connections, DELETE /connections/:id, GET /oauth-clients, POST /oauth-clients,
  * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md).
  */
-import { Alert, Anchor, Badge, Button, Center, Checkbox, Code, Group, Loader, Modal, Paper, Stack, Switch, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Center, Checkbox, Code, Group, Loader, Modal, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { del, get, post } from '../api';
 import { ConfirmButton, CopyValue, ErrorNotice, PageHeader } from '../components/common';
+import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
 import { MEMORY_SCOPES, type Connection, type OAuthClient, type Scope } from '../types';
@@ -59,6 +60,64 @@ function Loading({ label }: { label: string }) {
     </Center>
   );
 }
+
+const connectionColumns: Column<Connection>[] = [
+  {
+    label: 'App',
+    cell: (c) => (
+      <Text fw={500} size="sm">
+        {c.client.name}
+      </Text>
+    ),
+  },
+  {
+    label: 'Redirect host',
+    cell: (c) =>
+      c.redirectHosts.length === 0 ? (
+        <Text span size="sm" c="dimmed">
+          unknown
+        </Text>
+      ) : (
+        <Stack gap={2} align="flex-start">
+          {c.redirectHosts.map((h) => (
+            <Code key={h}>{h}</Code>
+          ))}
+        </Stack>
+      ),
+  },
+  { label: 'Scopes', cell: (c) => <ScopeBadges scopes={c.scopes} /> },
+  { label: 'Connected', cell: (c) => <When iso={c.createdAt} /> },
+  { label: 'Last used', cell: (c) => <When iso={c.lastUsedAt} /> },
+  {
+    label: 'Status',
+    cell: (c) =>
+      c.status === 'active' ? (
+        <Badge color="green" variant="light">
+          Active
+        </Badge>
+      ) : (
+        <Badge color="gray" variant="light" title={c.revokedAt ? `Revoked ${dateTime(c.revokedAt)}` : undefined}>
+          Revoked
+        </Badge>
+      ),
+  },
+];
+
+const clientColumns: Column<OAuthClient>[] = [
+  {
+    label: 'Name',
+    cell: (c) => (
+      <Text fw={500} size="sm">
+        {c.name}
+      </Text>
+    ),
+  },
+  { label: 'Client ID', cell: (c) => <Code style={{ wordBreak: 'break-all' }}>{c.id}</Code> },
+  { label: 'Scopes', cell: (c) => <ScopeBadges scopes={c.scopes} /> },
+  { label: 'Created', cell: (c) => <When iso={c.createdAt} /> },
+  { label: 'Last used', cell: (c) => <When iso={c.lastUsedAt} /> },
+  { label: 'Secret rotated', cell: (c) => <When iso={c.secretRotatedAt} /> },
+];
 
 export function AppsPage() {
   const me = useMe();
@@ -115,83 +174,24 @@ function AuthorisedApps({ workspaceId }: { workspaceId: string }) {
           </Text>
         </Paper>
       ) : (
-        <Table.ScrollContainer minWidth={820}>
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Caption>Apps you have authorised in this workspace</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">App</Table.Th>
-                <Table.Th scope="col">Redirect host</Table.Th>
-                <Table.Th scope="col">Scopes</Table.Th>
-                <Table.Th scope="col">Connected</Table.Th>
-                <Table.Th scope="col">Last used</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {shown.map((c) => (
-                <Table.Tr key={c.id} data-connection-row={c.id} data-status={c.status} style={c.status === 'revoked' ? { opacity: 0.55 } : undefined}>
-                  <Table.Td>
-                    <Text fw={500} size="sm">
-                      {c.client.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {c.redirectHosts.length === 0 ? (
-                      <Text span size="sm" c="dimmed">
-                        unknown
-                      </Text>
-                    ) : (
-                      <Stack gap={2}>
-                        {c.redirectHosts.map((h) => (
-                          <Code key={h}>{h}</Code>
-                        ))}
-                      </Stack>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <ScopeBadges scopes={c.scopes} />
-                  </Table.Td>
-                  <Table.Td>
-                    <When iso={c.createdAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    <When iso={c.lastUsedAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    {c.status === 'active' ? (
-                      <Badge color="green" variant="light">
-                        Active
-                      </Badge>
-                    ) : (
-                      <Badge color="gray" variant="light" title={c.revokedAt ? `Revoked ${dateTime(c.revokedAt)}` : undefined}>
-                        Revoked
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {c.status === 'active' ? (
-                      <ConfirmButton
-                        label="Revoke"
-                        title={`Revoke ${c.client.name}?`}
-                        message={
-                          <Text size="sm">
-                            {c.client.name} loses access at once: every token it holds stops working. To use it with Cairn again, it must be authorised again.
-                          </Text>
-                        }
-                        confirmLabel="Revoke access"
-                        onConfirm={() => revoke(c)}
-                      />
-                    ) : null}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ResponsiveTable
+          items={shown}
+          rowKey={(c) => c.id}
+          labelledBy="authorised-apps"
+          rowProps={(c) => ({ 'data-connection-row': c.id, 'data-status': c.status, ...(c.status === 'revoked' ? { style: { opacity: 0.55 } } : {}) })}
+          columns={connectionColumns}
+          actions={(c) =>
+            c.status === 'active' ? (
+              <ConfirmButton
+                label="Revoke"
+                title={`Revoke ${c.client.name}?`}
+                message={<Text size="sm">{c.client.name} loses access at once: every token it holds stops working. To use it with Cairn again, it must be authorised again.</Text>}
+                confirmLabel="Revoke access"
+                onConfirm={() => revoke(c)}
+              />
+            ) : null
+          }
+        />
       )}
     </section>
   );
@@ -295,69 +295,32 @@ function ClientCredentials({ workspaceId, publicUrl }: { workspaceId: string; pu
           </Text>
         </Paper>
       ) : (
-        <Table.ScrollContainer minWidth={860}>
-          <Table verticalSpacing="sm" highlightOnHover>
-            <Table.Caption>Your client-credentials clients in this workspace</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Name</Table.Th>
-                <Table.Th scope="col">Client ID</Table.Th>
-                <Table.Th scope="col">Scopes</Table.Th>
-                <Table.Th scope="col">Created</Table.Th>
-                <Table.Th scope="col">Last used</Table.Th>
-                <Table.Th scope="col">Secret rotated</Table.Th>
-                <Table.Th scope="col">
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((c) => (
-                <Table.Tr key={c.id} data-client-row={c.id}>
-                  <Table.Td>
-                    <Text fw={500} size="sm">
-                      {c.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Code>{c.id}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <ScopeBadges scopes={c.scopes} />
-                  </Table.Td>
-                  <Table.Td>
-                    <When iso={c.createdAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    <When iso={c.lastUsedAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    <When iso={c.secretRotatedAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <ConfirmButton
-                        label="Rotate secret"
-                        color="orange"
-                        title={`Rotate the secret of ${c.name}?`}
-                        message={<Text size="sm">A new secret is made and the current one stops working at once: the job fails to get tokens until it has the new secret.</Text>}
-                        confirmLabel="Rotate secret"
-                        onConfirm={() => rotate(c)}
-                      />
-                      <ConfirmButton
-                        label="Delete"
-                        title={`Delete ${c.name}?`}
-                        message={<Text size="sm">The client is deleted: its tokens stop working at once and it can get no new ones. This cannot be undone.</Text>}
-                        confirmLabel="Delete client"
-                        onConfirm={() => remove(c)}
-                      />
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ResponsiveTable
+          items={list}
+          rowKey={(c) => c.id}
+          labelledBy="client-credentials"
+          rowProps={(c) => ({ 'data-client-row': c.id })}
+          columns={clientColumns}
+          actions={(c) => (
+            <>
+              <ConfirmButton
+                label="Rotate secret"
+                color="orange"
+                title={`Rotate the secret of ${c.name}?`}
+                message={<Text size="sm">A new secret is made and the current one stops working at once: the job fails to get tokens until it has the new secret.</Text>}
+                confirmLabel="Rotate secret"
+                onConfirm={() => rotate(c)}
+              />
+              <ConfirmButton
+                label="Delete"
+                title={`Delete ${c.name}?`}
+                message={<Text size="sm">The client is deleted: its tokens stop working at once and it can get no new ones. This cannot be undone.</Text>}
+                confirmLabel="Delete client"
+                onConfirm={() => remove(c)}
+              />
+            </>
+          )}
+        />
       )}
       <NewClientModal
         opened={creating}

@@ -5,11 +5,12 @@
  *
  * Endpoints: GET /sessions, DELETE /sessions/:id, POST /sessions/revoke-others (docs/dashboard-api.md).
  */
-import { Badge, Center, Code, Loader, Paper, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Badge, Center, Code, Loader, Paper, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { del, get, post } from '../api';
 import { ConfirmButton, ErrorNotice, PageHeader } from '../components/common';
+import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import type { Session } from '../types';
 
@@ -22,6 +23,43 @@ function When({ iso }: { iso: string }) {
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+const COLUMNS: Column<Session>[] = [
+  {
+    label: 'Device',
+    cell: (s) => (
+      <Stack gap={2}>
+        <Text size="sm" fw={500}>
+          {s.device}{' '}
+          {s.current ? (
+            <Badge size="sm" color="teal" variant="light" ml={4}>
+              This browser
+            </Badge>
+          ) : null}
+        </Text>
+        {s.userAgent ? (
+          <Text size="xs" c="dimmed" lineClamp={1} title={s.userAgent} maw={320}>
+            {s.userAgent}
+          </Text>
+        ) : null}
+      </Stack>
+    ),
+  },
+  {
+    label: 'IP address',
+    cell: (s) =>
+      s.ipAddress ? (
+        <Code>{s.ipAddress}</Code>
+      ) : (
+        <Text span size="sm" c="dimmed">
+          unknown
+        </Text>
+      ),
+  },
+  { label: 'Signed in', cell: (s) => <When iso={s.createdAt} /> },
+  { label: 'Last active', cell: (s) => <When iso={s.lastActiveAt} /> },
+  { label: 'Expires', cell: (s) => <When iso={s.expiresAt} /> },
+];
 
 export function SessionsPage() {
   const queryClient = useQueryClient();
@@ -78,71 +116,28 @@ export function SessionsPage() {
         <ErrorNotice error={sessions.error} title="Sessions could not be loaded" />
       ) : (
         <Stack>
-          <Table.ScrollContainer minWidth={820}>
-            <Table verticalSpacing="sm">
-              <Table.Caption>{plural(list.length, 'session', 'sessions')}, most recently active first</Table.Caption>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">Device</Table.Th>
-                  <Table.Th scope="col">IP address</Table.Th>
-                  <Table.Th scope="col">Signed in</Table.Th>
-                  <Table.Th scope="col">Last active</Table.Th>
-                  <Table.Th scope="col">Expires</Table.Th>
-                  <Table.Th scope="col">
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.map((s) => (
-                  <Table.Tr key={s.id} data-session-row={s.id} data-current={s.current ? 'true' : undefined}>
-                    <Table.Td>
-                      <Stack gap={2}>
-                        <Text size="sm" fw={500}>
-                          {s.device}{' '}
-                          {s.current ? (
-                            <Badge size="sm" color="teal" variant="light" ml={4}>
-                              This browser
-                            </Badge>
-                          ) : null}
-                        </Text>
-                        {s.userAgent ? (
-                          <Text size="xs" c="dimmed" lineClamp={1} title={s.userAgent} maw={320}>
-                            {s.userAgent}
-                          </Text>
-                        ) : null}
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>{s.ipAddress ? <Code>{s.ipAddress}</Code> : <Text span size="sm" c="dimmed">unknown</Text>}</Table.Td>
-                    <Table.Td>
-                      <When iso={s.createdAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      <When iso={s.lastActiveAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      <When iso={s.expiresAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      {s.current ? (
-                        <Text size="xs" c="dimmed">
-                          Sign out from the user menu
-                        </Text>
-                      ) : (
-                        <ConfirmButton
-                          label="Sign out"
-                          title={`Sign out ${s.device}?`}
-                          message={<Text size="sm">That browser is signed out at once and needs your password to sign in again.</Text>}
-                          confirmLabel="Sign out"
-                          onConfirm={() => signOut(s)}
-                        />
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ResponsiveTable
+            items={list}
+            rowKey={(s) => s.id}
+            caption={`${plural(list.length, 'session', 'sessions')}, most recently active first`}
+            rowProps={(s) => ({ 'data-session-row': s.id, 'data-current': s.current ? 'true' : undefined })}
+            columns={COLUMNS}
+            actions={(s) =>
+              s.current ? (
+                <Text size="xs" c="dimmed">
+                  Sign out from the user menu
+                </Text>
+              ) : (
+                <ConfirmButton
+                  label="Sign out"
+                  title={`Sign out ${s.device}?`}
+                  message={<Text size="sm">That browser is signed out at once and needs your password to sign in again.</Text>}
+                  confirmLabel="Sign out"
+                  onConfirm={() => signOut(s)}
+                />
+              )
+            }
+          />
           {others.length === 0 ? (
             <Paper withBorder p="md" radius="md">
               <Text size="sm">This is the only browser signed in as you.</Text>
