@@ -190,6 +190,23 @@ export class OAuthStore {
     await trx.deleteFrom('oauth_store').where('model', '=', 'Client').where('id', '=', clientId).execute();
   }
 
+  /**
+   * The registered redirect_uris of each of these clients that the store holds (DCR and Cairn-created
+   * clients), in one query. A client-ID-metadata-document client is not stored (oidc-provider caches its
+   * document in memory), so it is absent from the map, as is an unknown id.
+   */
+  async clientRedirectUris(clientIds: readonly string[]): Promise<Map<string, string[]>> {
+    const ids = [...new Set(clientIds)];
+    const found = new Map<string, string[]>();
+    if (ids.length === 0) return found;
+    const rows = await this.db.selectFrom('oauth_store').select(['id', 'payload']).where('model', '=', 'Client').where('id', 'in', ids).execute();
+    for (const row of rows) {
+      const uris = (JSON.parse(row.payload) as { redirect_uris?: unknown }).redirect_uris;
+      found.set(row.id, Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : []);
+    }
+    return found;
+  }
+
   /** Deletes what has expired (the authorization server runs it periodically); returns how many rows went. */
   async purgeExpired(): Promise<number> {
     const result = await this.db.deleteFrom('oauth_store').where('expires_at', '<', this.clock.now()).executeTakeFirst();

@@ -136,6 +136,19 @@ export class OAuthGrants implements TokenLiveness {
     await this.store.revokeGrant(grantId);
   }
 
+  /**
+   * The distinct redirect hosts (`host` with port, e.g. `127.0.0.1:33418`, `claude.ai`) each client
+   * registered, for a list of grants in one store read. A redirect URI without a host (a private-use scheme
+   * such as `com.example.app:/cb`) counts as its scheme (`com.example.app:`). A client whose metadata is not
+   * stored (a client-ID-metadata-document client, or one since deleted) gets `[]`.
+   */
+  async redirectHosts(clientIds: readonly string[]): Promise<Map<string, string[]>> {
+    const uris = await this.store.clientRedirectUris(clientIds);
+    const hosts = new Map<string, string[]>();
+    for (const id of clientIds) hosts.set(id, redirectHostsOf(uris.get(id) ?? []));
+    return hosts;
+  }
+
   async listFor(principal: Principal): Promise<GrantRecord[]> {
     requireScopes(principal, 'admin');
     return this.list(principal);
@@ -176,6 +189,16 @@ export class OAuthGrants implements TokenLiveness {
     if (this.liveness.size >= this.options.maxEntries) this.liveness.clear();
     this.liveness.set(grantId, { active, at: now });
   }
+}
+
+export function redirectHostsOf(uris: readonly string[]): string[] {
+  const hosts = new Set<string>();
+  for (const uri of uris) {
+    const url = URL.parse(uri);
+    if (!url) continue;
+    hosts.add(url.host || url.protocol);
+  }
+  return [...hosts];
 }
 
 function toRecord(r: Selectable<OAuthGrantsTable>): GrantRecord {

@@ -64,6 +64,8 @@ export interface RotatedKey {
 export interface Connection {
   id: string;
   client: { id: string; name: string };
+  /** Distinct hosts (with port) of the client's registered redirect URIs; [] when its metadata is not stored. */
+  redirectHosts: string[];
   workspaceId: string;
   appId: string;
   scopes: Scope[];

@@ -279,7 +279,7 @@ describe('connected apps over REST', () => {
     const list = await t.call('GET', '/api/v1/connections', { key: adminKey });
     expect(list.statusCode).toBe(200);
     const found = (list.json() as { connections: { id: string }[] }).connections.find((c) => c.id === grantId);
-    expect(found).toMatchObject({ id: grantId, client: { id: client.client_id, name: 'Scripted client' }, workspaceId: ana.workspace.id, scopes: ['memories:read', 'memories:write'], status: 'active', revokedAt: null });
+    expect(found).toMatchObject({ id: grantId, client: { id: client.client_id, name: 'Scripted client' }, redirectHosts: ['127.0.0.1:43110'], workspaceId: ana.workspace.id, scopes: ['memories:read', 'memories:write'], status: 'active', revokedAt: null });
     expect(list.body).not.toContain(tokens.access_token);
     expect(list.body).not.toContain(tokens.refresh_token!);
 
@@ -290,6 +290,32 @@ describe('connected apps over REST', () => {
     expect(after.connections.find((c) => c.id === grantId)?.status).toBe('revoked');
     // Again: nothing left to revoke is not an error of the caller's making, but the grant is not theirs to find either.
     expect((await t.call('DELETE', '/api/v1/connections/grant-that-does-not-exist', { key: adminKey })).statusCode).toBe(404);
+  });
+
+  it('shows each connection’s redirect hosts from the client’s registration: distinct, with the port', async () => {
+    const web = await registerClient(t.app, {
+      client_name: 'Web app',
+      redirect_uris: ['https://claude.example/api/mcp/auth_callback', 'https://claude.example/other', 'https://app.example:8443/cb'],
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+    });
+    const { tokens } = await w.connect(jar, web, { redirect: 'https://claude.example/api/mcp/auth_callback' });
+    const grantId = String(jwtClaims(tokens.access_token).cairn_gid);
+    for (const path of ['/api/v1/connections', '/dashboard/api/v1/connections']) {
+      const res = path.startsWith('/dashboard') ? await t.app.inject({ method: 'GET', url: path, headers: { cookie: jar.header } }) : await t.call('GET', path, { key: adminKey });
+      expect(res.statusCode).toBe(200);
+      const found = (res.json() as { connections: { id: string; redirectHosts: string[] }[] }).connections.find((c) => c.id === grantId);
+      expect(found?.redirectHosts).toEqual(['claude.example', 'app.example:8443']);
+    }
+  });
+
+  it('a connection whose client metadata is gone shows no redirect hosts', async () => {
+    const gone = await w.registerNative({ client_name: 'Gone client' });
+    const { tokens } = await w.connect(jar, gone);
+    const grantId = String(jwtClaims(tokens.access_token).cairn_gid);
+    await t.runtime.services.oauth.store.deleteClient(gone.client_id);
+    const res = (await t.call('GET', '/api/v1/connections', { key: adminKey })).json() as { connections: { id: string; redirectHosts: string[] }[] };
+    expect(res.connections.find((c) => c.id === grantId)?.redirectHosts).toEqual([]);
   });
 
   it('an OAuth token cannot list or disconnect apps (admin is never granted through OAuth)', async () => {

@@ -10,6 +10,11 @@ export const ConnectionView = z
   .object({
     id: z.string().describe('The grant id; access tokens issued under it carry it as cairn_gid.'),
     client: z.object({ id: z.string(), name: z.string() }),
+    redirectHosts: z
+      .array(z.string())
+      .describe(
+        'The distinct hosts (with port, e.g. `127.0.0.1:33418`, `claude.ai`) of the redirect URIs the client registered; a private-use scheme without a host appears as its scheme (`com.example.app:`). Empty when the client metadata is not stored (a client-ID-metadata-document client, or a client since deleted).',
+      ),
     workspaceId: z.string(),
     appId: z.string().describe('The app its writes are recorded under.'),
     scopes: z.array(z.enum(MEMORY_SCOPES)),
@@ -20,10 +25,11 @@ export const ConnectionView = z
   })
   .meta({ id: 'Connection' });
 
-export function toConnectionView(g: GrantRecord): z.infer<typeof ConnectionView> {
+export function toConnectionView(g: GrantRecord, redirectHosts: readonly string[]): z.infer<typeof ConnectionView> {
   return {
     id: g.id,
     client: { id: g.clientId, name: g.clientName },
+    redirectHosts: [...redirectHosts],
     workspaceId: g.workspaceId,
     appId: g.appId,
     scopes: [...g.scopes],

@@ -9,6 +9,11 @@ export function connectionsList(app: RestApp, { oauthGrants }: Pick<RestDeps, 'o
   app.get(
     '/v1/connections',
     { schema: { tags: ['connections'], summary: 'List connected apps (OAuth grants)', response: { 200: z.object({ connections: z.array(ConnectionView) }), ...errorResponses } } },
-    async (req) => ({ connections: (await oauthGrants.listFor(principalOf(req))).map(toConnectionView) }),
+    async (req) => {
+      const grants = await oauthGrants.listFor(principalOf(req));
+      // One store read for every client's redirect URIs, not one per grant.
+      const hosts = await oauthGrants.redirectHosts(grants.map((g) => g.clientId));
+      return { connections: grants.map((g) => toConnectionView(g, hosts.get(g.clientId) ?? [])) };
+    },
   );
 }
