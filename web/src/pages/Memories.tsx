@@ -303,8 +303,6 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
         notifications.show({ color: 'red', title: 'That did not work', message: e instanceof Error ? e.message : String(e) });
         return;
       }
-      await refresh();
-      show(ids, true);
       const what = ids.length === 1 ? 'Memory' : `${ids.length} memories`;
       const verb = to === 'deleted' ? 'deleted' : to === 'archived' ? 'archived' : 'restored';
       const id = `undo-${Date.now()}-${ids[0]}`;
@@ -336,6 +334,8 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
           </Group>
         ),
       });
+      await refresh();
+      show(ids, true);
     },
     [refresh, show],
   );
