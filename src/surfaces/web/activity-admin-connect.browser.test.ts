@@ -87,7 +87,7 @@ describe('Activity', () => {
     await pick(page, 'Action', 'Memory written');
     await expect.poll(() => page.locator('[data-activity-row]:not([data-action="memory.create"])').count()).toBe(0);
     // Pressing a row's credential shows that credential's events only.
-    const credential = page.locator('[data-action="memory.create"]').filter({ hasText: 'claude-code' }).first().getByRole('button', { name: /^Only events of key/ });
+    const credential = page.locator('[data-action="memory.create"]').filter({ hasText: 'claude-code' }).first().getByRole('button', { name: /^key key_/ });
     await credential.click();
     await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes('claude-code'))).toBe(true);
     expect(await rows.count()).toBe(5);
@@ -149,8 +149,9 @@ describe('Admin', () => {
     await resetPage.getByLabel('New password', { exact: true }).fill(newPassword);
     await resetPage.getByLabel('New password again').fill(newPassword);
     await resetPage.getByRole('button', { name: 'Set password' }).click();
-    // Setting the password signs that browser in.
+    // Setting the password signs that browser in, and the link is used up.
     await resetPage.getByText('You are signed in to Cairn as').waitFor();
+    expect((await fetch(link)).status).toBe(404);
     const again = await browser.newContext();
     await signIn(await again.newPage(), server.url, SEED_OTHER.email, newPassword);
     await again.close();

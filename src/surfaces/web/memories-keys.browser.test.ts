@@ -92,7 +92,7 @@ describe('Memories', () => {
     const page = await context.newPage();
     const watch = watchPage(page, server.url);
     await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password);
-    await row(page, 'api/v2').getByRole('button', { name: /^Open memory/ }).focus();
+    await row(page, 'api/v2').getByRole('button', { name: /api\/v2/ }).focus();
     await page.keyboard.press('Enter');
     const drawer = page.getByRole('dialog', { name: 'Memory' });
     await drawer.waitFor();

@@ -5,7 +5,7 @@
  * Above it, a stacked bar chart (recharts) of events per day per app over 30 days (`GET /activity/daily`),
  * with the same numbers as a table for screen readers and for anyone who prefers numbers.
  */
-import { Badge, Button, Card, Center, Code, Group, Loader, Select, Stack, Switch, Table, Text, UnstyledButton, useMantineTheme, VisuallyHidden } from '@mantine/core';
+import { Badge, Box, Button, Card, Center, Code, Group, Loader, Select, Stack, Switch, Table, Text, UnstyledButton, useMantineTheme, VisuallyHidden } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -122,7 +122,7 @@ export function ActivityPage() {
           </Text>
           {e.credential ? (
             e.credential.id ? (
-              <UnstyledButton onClick={() => setCredential(e.credential!.id)} aria-label={`Only events of ${CREDENTIAL_LABEL[e.credential.kind] ?? e.credential.kind} ${e.credential.id}`}>
+              <UnstyledButton onClick={() => setCredential(e.credential!.id)} title={`Show only the events of ${e.credential.id}`}>
                 <Text size="xs" c="dimmed" td="underline">
                   {CREDENTIAL_LABEL[e.credential.kind] ?? e.credential.kind} {short(e.credential.id)}
                 </Text>
@@ -254,7 +254,7 @@ function DailyChart({ daily, error }: { daily: DailyCounts | undefined; error: u
       {apps.length > 0 && !asTable ? (
         <div style={{ width: '100%', height: 220 }} aria-hidden="true" data-chart="daily">
           <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+            <BarChart accessibilityLayer={false} data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="date" tickFormatter={label} fontSize={11} minTickGap={16} />
               <YAxis allowDecimals={false} fontSize={11} />
@@ -269,10 +269,10 @@ function DailyChart({ daily, error }: { daily: DailyCounts | undefined; error: u
       ) : null}
       {apps.length > 0 ? (
         asTable ? (
-          <DailyTable rows={rows} apps={apps} label={label} />
+          <DailyTable rows={rows} apps={apps} label={label} scroll />
         ) : (
           <VisuallyHidden>
-            <DailyTable rows={rows} apps={apps} label={label} />
+            <DailyTable rows={rows} apps={apps} label={label} scroll={false} />
           </VisuallyHidden>
         )
       ) : null}
@@ -280,10 +280,11 @@ function DailyChart({ daily, error }: { daily: DailyCounts | undefined; error: u
   );
 }
 
-function DailyTable({ rows, apps, label }: { rows: Record<string, number | string>[]; apps: [string, string][]; label: (d: string) => string }) {
+/** `scroll`: in a box that scrolls sideways (and can be focused to scroll by keyboard) when shown; hidden, no box. */
+function DailyTable({ rows, apps, label, scroll }: { rows: Record<string, number | string>[]; apps: [string, string][]; label: (d: string) => string; scroll: boolean }) {
   const days = rows.filter((r) => apps.some(([id]) => Number(r[id]) > 0));
   return (
-    <Table.ScrollContainer minWidth={360}>
+    <Box style={scroll ? { overflowX: 'auto' } : undefined} {...(scroll ? { tabIndex: 0, role: 'region', 'aria-label': 'Events per day, as a table' } : {})}>
       <Table aria-labelledby="activity-chart-caption" striped>
         <Table.Thead>
           <Table.Tr>
@@ -304,6 +305,6 @@ function DailyTable({ rows, apps, label }: { rows: Record<string, number | strin
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </Box>
   );
 }

@@ -96,7 +96,7 @@ export function AdminPage() {
             items={shown}
             rowKey={(u) => u.id}
             caption="Users"
-            rowProps={(u) => ({ 'data-user-row': u.id, ...(u.disabledAt ? { style: { opacity: 0.7 } } : {}) })}
+            rowProps={(u) => ({ 'data-user-row': u.id, ...(u.disabledAt ? { style: { background: 'var(--mantine-color-default-hover)' } } : {}) })}
             columns={COLUMNS}
             actions={(u) => (
               <Group gap={6} wrap="nowrap">

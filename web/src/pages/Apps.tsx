@@ -178,7 +178,7 @@ function AuthorisedApps({ workspaceId }: { workspaceId: string }) {
           items={shown}
           rowKey={(c) => c.id}
           labelledBy="authorised-apps"
-          rowProps={(c) => ({ 'data-connection-row': c.id, 'data-status': c.status, ...(c.status === 'revoked' ? { style: { opacity: 0.55 } } : {}) })}
+          rowProps={(c) => ({ 'data-connection-row': c.id, 'data-status': c.status, ...(c.status === 'revoked' ? { style: { background: 'var(--mantine-color-default-hover)' } } : {}) })}
           columns={connectionColumns}
           actions={(c) =>
             c.status === 'active' ? (

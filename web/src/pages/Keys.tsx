@@ -126,7 +126,7 @@ function KeyRow({ apiKey: k, onRotated, onRevoked }: { apiKey: ApiKey; onRotated
   const [grace, setGrace] = useState('0');
   const inactive = k.status !== 'active';
   return (
-    <Table.Tr data-key-row={k.id} style={inactive ? { opacity: 0.65 } : undefined}>
+    <Table.Tr data-key-row={k.id} style={inactive ? { background: 'var(--mantine-color-default-hover)' } : undefined}>
       <Table.Td fw={600}>{k.name}</Table.Td>
       <Table.Td>
         <Code>{k.prefix}…</Code>

@@ -494,7 +494,7 @@ const MemoryRow = memo(function MemoryRow(props: {
       <span className="cairn-row-avatar" role="img" aria-label={authorLabel} title={authorLabel} style={tint(colourFor(m.authorUserId))}>
         {initials(author?.name, author?.email)}
       </span>
-      <button type="button" className="cairn-row-open" onKeyDown={openOnKey} aria-label={`Open memory: ${m.content.slice(0, 80)}`}>
+      <button type="button" className="cairn-row-open" onKeyDown={openOnKey} title="Open">
         <span className="cairn-row-content" data-lines={props.phone ? 2 : 1}>
           {m.content}
         </span>
