@@ -31,6 +31,8 @@ const EXPIRIES = [
   { value: 'date', label: 'On a date…', days: 0 },
 ] as const;
 
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
 const GRACE = [
   { value: '0', label: 'Stops at once' },
   { value: '3600', label: 'Works for 1 more hour' },
@@ -69,7 +71,7 @@ export function KeysPage() {
         <Stack gap="xs">
           <Switch label="Show revoked and expired keys" checked={showInactive} onChange={(e) => setShowInactive(e.currentTarget.checked)} />
           <ScrollArea type="auto">
-            <Table miw={860} verticalSpacing="sm" highlightOnHover aria-label="API keys">
+            <Table miw={980} verticalSpacing="sm" highlightOnHover aria-label="API keys">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
@@ -127,7 +129,9 @@ function KeyRow({ apiKey: k, onRotated, onRevoked }: { apiKey: ApiKey; onRotated
   const inactive = k.status !== 'active';
   return (
     <Table.Tr data-key-row={k.id} style={inactive ? { background: 'var(--mantine-color-default-hover)' } : undefined}>
-      <Table.Td fw={600}>{k.name}</Table.Td>
+      <Table.Td fw={600} style={{ minWidth: 110 }}>
+        {k.name}
+      </Table.Td>
       <Table.Td>
         <Code>{k.prefix}…</Code>
       </Table.Td>
@@ -140,12 +144,18 @@ function KeyRow({ apiKey: k, onRotated, onRevoked }: { apiKey: ApiKey; onRotated
           ))}
         </Group>
       </Table.Td>
-      <Table.Td title={dateTime(k.createdAt)}>{relativeTime(k.createdAt)}</Table.Td>
-      <Table.Td title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relativeTime(k.lastUsedAt)}</Table.Td>
+      <Table.Td title={dateTime(k.createdAt)} style={NOWRAP}>
+        {relativeTime(k.createdAt)}
+      </Table.Td>
+      <Table.Td title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined} style={NOWRAP}>
+        {relativeTime(k.lastUsedAt)}
+      </Table.Td>
       <Table.Td>{k.usageCount.toLocaleString()}</Table.Td>
-      <Table.Td title={k.expiresAt ? dateTime(k.expiresAt) : undefined}>{k.expiresAt ? relativeTime(k.expiresAt) : 'never'}</Table.Td>
-      <Table.Td>
-        <Badge variant={inactive ? 'outline' : 'light'} color={k.status === 'active' ? 'teal' : k.status === 'revoked' ? 'red' : 'gray'}>
+      <Table.Td title={k.expiresAt ? dateTime(k.expiresAt) : undefined} style={NOWRAP}>
+        {k.expiresAt ? relativeTime(k.expiresAt) : 'never'}
+      </Table.Td>
+      <Table.Td style={NOWRAP}>
+        <Badge styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }} variant={inactive ? 'outline' : 'light'} color={k.status === 'active' ? 'teal' : k.status === 'revoked' ? 'red' : 'gray'}>
           {k.status}
         </Badge>
       </Table.Td>
