@@ -1,12 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { analyseQuery, NAME_BOOST } from '../../core/search/query.js';
 import type { MemoryQuery, RankedSearchOptions, StorageDialect } from './dialect.js';
 
-/** The first stage of a search: full-text matches joined with their memory, before any column is selected. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the joined subquery has no table type
-type CandidateQuery = SelectQueryBuilder<any, any, Record<string, unknown>>;
+/** A memories row with its app's name and score, as a search returns it. */
+type Row = Record<string, unknown> & { seq: number; updated_at: number; score: number };
 
 /**
  * SQLite: FTS5 (porter stemming, unicode61) with BM25 ranking; migrations in a BEGIN IMMEDIATE
@@ -14,36 +13,19 @@ type CandidateQuery = SelectQueryBuilder<any, any, Record<string, unknown>>;
  */
 export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   const frequencies = documentFrequencies(raw);
+  const doclists = commonDoclists(raw);
+  const statements = fullTextStatements(raw);
   return {
     name: 'sqlite',
-    rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): MemoryQuery | undefined {
+    async rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
       const { terms, names } = analyseQuery(text);
-      if (terms.length === 0) return undefined;
-      const hits = matchedRows(terms, names, frequencies());
-      // CROSS JOIN keeps the full-text matches the outer loop: without planner statistics SQLite would
-      // otherwise walk every memory of the workspace and probe the matches for each.
-      const top = (scope(db.selectFrom(hits.as('f')).crossJoin('memories as m').whereRef('m.seq', '=', 'f.seq') as unknown as MemoryQuery) as unknown as CandidateQuery)
-        .select([sql<number>`m.seq`.as('seq'), sql<number>`-f.rank * ${nameBoost(names)}`.as('score'), sql<number>`m.updated_at`.as('updated_at')])
-        .orderBy(sql`score`, 'desc')
-        .orderBy(sql`m.updated_at`, 'desc')
-        // Insertion order last: ids end in random characters, so they would order equal scores
-        // differently in two otherwise identical databases.
-        .orderBy(sql`m.seq`, 'desc')
-        .limit(limit);
-      // Only the few best rows are read in full: sorting every candidate with its content and metadata
-      // costs as much again as ranking them.
-      return scope(
-        db
-          .selectFrom(top.as('t') as never)
-          .crossJoin('memories as m')
-          .innerJoin('apps as a', 'a.id', 'm.app_id')
-          .whereRef('m.seq', '=', sql.ref('t.seq') as never)
-          .selectAll('m')
-          .select(['a.name as app_name', sql<number>`t.score`.as('score')]) as unknown as MemoryQuery,
-      )
-        .orderBy(sql`t.score`, 'desc')
-        .orderBy('m.updated_at', 'desc')
-        .orderBy('m.seq', 'desc') as unknown as MemoryQuery;
+      if (terms.length === 0) return [];
+      // One connection for the whole search: Kysely's mutex keeps any transaction of another caller from
+      // running between the full-text statements (better-sqlite3, synchronous) and the scoped reads.
+      return db.connection().execute(async (conn) => {
+        const candidates = rankCandidates(terms, names, frequencies(), doclists, statements);
+        return topRows(conn, candidates, names, limit, scope);
+      });
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       // BEGIN IMMEDIATE takes the write lock up front, so two processes migrating the same file wait for
@@ -77,9 +59,9 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
  * only, so a name with other letters must be written as stored.
  */
 function nameBoost(names: readonly string[]) {
-  if (names.length === 0) return sql`1`;
+  if (names.length === 0) return sql<number>`1`;
   const starts = names.map((n) => sql`(m.content LIKE ${`${n}%`} AND substr(m.content, ${n.length + 1}, 1) NOT GLOB '[A-Za-z0-9]')`);
-  return sql`(CASE WHEN ${sql.join(starts, sql` OR `)} THEN ${1 + NAME_BOOST} ELSE 1 END)`;
+  return sql<number>`(CASE WHEN ${sql.join(starts, sql` OR `)} THEN ${1 + NAME_BOOST} ELSE 1 END)`;
 }
 
 /**
@@ -131,38 +113,194 @@ function documentFrequencies(raw: BetterSqlite3.Database): () => Frequencies {
   };
 }
 
+/** The prepared full-text statements of the search (better-sqlite3, bypassing Kysely's compilation). */
+interface FullTextStatements {
+  /** (rowid, bm25) of every match, as raw rows. */
+  readonly ranked: BetterSqlite3.Statement;
+  /** rowids of every match. */
+  readonly ids: BetterSqlite3.Statement;
+}
+
+function fullTextStatements(raw: BetterSqlite3.Database): FullTextStatements {
+  let ranked: BetterSqlite3.Statement | undefined;
+  let ids: BetterSqlite3.Statement | undefined;
+  return {
+    get ranked() {
+      return (ranked ??= raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw());
+    },
+    get ids() {
+      return (ids ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck());
+    },
+  };
+}
+
+/** One memory of the full-text index that the search ranks: not yet scoped to a workspace. */
+interface Candidate {
+  readonly seq: number;
+  /** bm25() over the rare terms (negated: higher is better) plus the idf of each common term present. */
+  readonly score: number;
+  /** Its first token is a name of the question (`^"name"`): it may get the name boost (LIKE decides). */
+  readonly named: boolean;
+}
+
+/** How many bytes of common-term doclists (one bit per rowid) are kept. */
+const DOCLIST_CACHE_BYTES = 32 * 1024 * 1024;
+
+interface Doclist {
+  /** Bit `seq` is set when the memory with that seq contains the term. */
+  readonly bits: Uint8Array;
+  /** How many memories contain the term (its exact document frequency). */
+  readonly n: number;
+}
+
 /**
- * The full-text matches to rank, as (seq, rank); lower rank is better, like bm25(). See docs/search.md,
- * "Rare terms find, common terms weigh".
- * - When every term is rare (or the index is small), FTS5 `"t1" OR "t2" …` ranked by bm25(), as before.
- * - Otherwise the candidates are the memories that contain a rare term (the rarest term always counts as
- *   rare) or begin with a name of the question (`^"name"`, as NAME_BOOST does). They are ranked by bm25()
- *   over the rare terms, plus, for each common term a candidate contains, that term's idf (the BM25 weight
- *   of one occurrence in a memory of average length). A common term's presence is found with
- *   `(candidates) AND "term"`, which FTS5 answers by skipping through the term's doclist; bm25() over the
- *   common terms would instead read every memory that contains them: 14,000 of 100,000 on a typical
- *   LoCoMo question, 50 ms.
+ * The doclists of common terms as bitsets over rowids, read from FTS5 once and reused while the full-text
+ * index is unchanged. The FTS5 structure record (`memories_fts_data`, id 10) is rewritten by every write to
+ * the index, from any connection (each committed write adds a segment), so comparing it before each search
+ * drops every doclist as soon as a memory is added, changed or deleted: presence is always exact.
+ * A doclist is a statistic of the whole index, like bm25()'s idf; it only weighs candidates, and which
+ * memories are visible is decided by the workspace-scoped SQL (`topRows`).
  */
-function matchedRows(terms: readonly string[], names: readonly string[], frequencies: Frequencies) {
+function commonDoclists(raw: BetterSqlite3.Database) {
+  let structureStatement: BetterSqlite3.Statement | undefined;
+  let idsStatement: BetterSqlite3.Statement | undefined;
+  let structure: Buffer | undefined;
+  let bytes = 0;
+  const cache = new Map<string, Doclist>();
+  return {
+    /** Drops every doclist if the index changed since the last call. */
+    refresh(): void {
+      structureStatement ??= raw.prepare('SELECT block FROM memories_fts_data WHERE id = 10').pluck();
+      const current = (structureStatement.get() as Buffer | undefined) ?? Buffer.alloc(0);
+      if (structure && current.equals(structure)) return;
+      structure = current;
+      cache.clear();
+      bytes = 0;
+    },
+    get(term: string): Doclist {
+      const hit = cache.get(term);
+      if (hit) {
+        // Least recently used first when evicting.
+        cache.delete(term);
+        cache.set(term, hit);
+        return hit;
+      }
+      idsStatement ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
+      const rowids = idsStatement.all(`"${term}"`) as number[];
+      let max = 0;
+      for (const r of rowids) if (r > max) max = r;
+      const bits = new Uint8Array((max >> 3) + 1);
+      for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
+      const doclist = { bits, n: rowids.length };
+      for (const [key, old] of cache) {
+        if (bytes + bits.length <= DOCLIST_CACHE_BYTES) break;
+        cache.delete(key);
+        bytes -= old.bits.length;
+      }
+      cache.set(term, doclist);
+      bytes += bits.length;
+      return doclist;
+    },
+  };
+}
+
+function contains(doclist: Doclist, seq: number): boolean {
+  const byte = seq >> 3;
+  return byte < doclist.bits.length && (doclist.bits[byte]! & (1 << (seq & 7))) !== 0;
+}
+
+/**
+ * The full-text candidates of a search with their scores, not yet scoped. See docs/search.md, "Rare terms
+ * find, common terms weigh".
+ * - When every term is rare (or the index is small), the memories matching `"t1" OR "t2" …`, scored by bm25().
+ * - Otherwise the candidates are the memories that contain a rare term (the rarest term always counts as
+ *   rare) or begin with a name of the question (`^"name"`, as NAME_BOOST does). They are scored by bm25()
+ *   over the rare terms, plus, for each common term a candidate contains, that term's idf (the BM25 weight
+ *   of one occurrence in a memory of average length). A common term's presence is a bit of its doclist,
+ *   read once and reused while the index is unchanged (`commonDoclists`); bm25() over the common terms
+ *   would instead read every memory that contains them: 14,000 of 100,000 on a typical LoCoMo question.
+ * Every memory beginning with a name (rare or common) is marked `named`, for the name boost.
+ */
+function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: ReturnType<typeof commonDoclists>, statements: FullTextStatements): Candidate[] {
   const anyOf = (ts: readonly string[]) => ts.map((t) => `"${t}"`).join(' OR ');
+  const starts = (ns: readonly string[]) => ns.map((n) => `^"${n}"`).join(' OR ');
   const { total } = frequencies;
   const threshold = Math.max(COMMON_MIN_ROWS, COMMON_SHARE * total);
-  const plain = () => sql<{ seq: number; rank: number }>`(SELECT rowid AS seq, bm25(memories_fts) AS rank FROM memories_fts WHERE memories_fts MATCH ${anyOf(terms)})`;
-  if (total <= threshold) return plain();
-  const counted = terms.map((t) => ({ t, n: frequencies.count(t, Math.floor(threshold) + 1) })).sort((a, b) => a.n - b.n);
-  const rare = counted.filter(({ n }, i) => i === 0 || n <= threshold).map(({ t }) => t);
-  if (rare.length === terms.length) return plain();
-  const common = terms.filter((t) => !rare.includes(t));
-  const subjects = names.filter((n) => !rare.includes(n)).map((n) => `^"${n}"`);
-  const candidates = [anyOf(rare), ...subjects].join(' OR ');
-  // LIMIT -1 keeps SQLite from flattening the bm25() arm into the aggregate, where bm25() cannot run.
-  const arms = [sql`SELECT seq, s FROM (SELECT rowid AS seq, -bm25(memories_fts) AS s FROM memories_fts WHERE memories_fts MATCH ${anyOf(rare)} LIMIT -1)`];
-  if (subjects.length > 0) arms.push(sql`SELECT rowid, 0 FROM memories_fts WHERE memories_fts MATCH ${subjects.join(' OR ')}`);
-  for (const term of common) {
-    const n = frequencies.count(term, total + 1);
-    // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
-    const idf = Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
-    arms.push(sql`SELECT rowid, ${idf} FROM memories_fts WHERE memories_fts MATCH ${`(${candidates}) AND "${term}"`}`);
+  let rare: readonly string[] = terms;
+  if (total > threshold) {
+    const counted = terms.map((t) => ({ t, n: frequencies.count(t, Math.floor(threshold) + 1) })).sort((a, b) => a.n - b.n);
+    rare = counted.filter(({ n }, i) => i === 0 || n <= threshold).map(({ t }) => t);
   }
-  return sql<{ seq: number; rank: number }>`(SELECT seq, -sum(s) AS rank FROM (${sql.join(arms, sql` UNION ALL `)}) GROUP BY seq)`;
+  const common = terms.filter((t) => !rare.includes(t));
+  const scores = new Map<number, number>();
+  for (const [seq, rank] of statements.ranked.all(anyOf(rare)) as [number, number][]) scores.set(seq, -rank);
+  const named = new Set<number>();
+  // Names that are not rare terms bring their memories in as candidates; rare ones are among them already.
+  const subjects = names.filter((n) => !rare.includes(n));
+  if (subjects.length > 0) {
+    for (const seq of statements.ids.all(starts(subjects)) as number[]) {
+      named.add(seq);
+      if (!scores.has(seq)) scores.set(seq, 0);
+    }
+  }
+  const rareNames = names.filter((n) => rare.includes(n));
+  if (rareNames.length > 0) for (const seq of statements.ids.all(starts(rareNames)) as number[]) if (scores.has(seq)) named.add(seq);
+  if (common.length > 0) {
+    doclists.refresh();
+    for (const term of common) {
+      const doclist = doclists.get(term);
+      // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
+      const idf = Math.max(1e-6, Math.log((total - doclist.n + 0.5) / (doclist.n + 0.5)));
+      for (const [seq, score] of scores) if (contains(doclist, seq)) scores.set(seq, score + idf);
+    }
+  }
+  return Array.from(scores, ([seq, score]) => ({ seq, score, named: named.has(seq) }));
+}
+
+/** How many candidates the first scoped read fetches, as a multiple of `limit`; each further read fetches 4× more. */
+const FIRST_READ = 4;
+
+/**
+ * The `limit` best candidates that `scope` admits, read in full. Candidates are read best first by their
+ * highest possible score (× (1 + NAME_BOOST) when `named`), a few at a time, until no unread candidate can
+ * beat the `limit`-th row read: only the rows that make the top are joined with `memories` and `apps`, and
+ * every row returned came through the workspace-scoped query. Order: score, then updated_at, then seq
+ * (insertion order: ids end in random characters, so they would order equal scores differently in two
+ * otherwise identical databases).
+ */
+async function topRows(db: Kysely<Database>, candidates: Candidate[], names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Promise<Row[]> {
+  const boost = 1 + NAME_BOOST;
+  const bound = (c: Candidate) => (c.named ? c.score * boost : c.score);
+  const order = candidates.map((c) => ({ c, bound: bound(c) })).sort((a, b) => b.bound - a.bound || b.c.seq - a.c.seq);
+  const byRank = (a: Row, b: Row) => b.score - a.score || b.updated_at - a.updated_at || b.seq - a.seq;
+  const rows: Row[] = [];
+  let next = 0;
+  let size = Math.max(FIRST_READ * limit, 32);
+  while (next < order.length) {
+    let end = Math.min(order.length, next + size);
+    // Ties at the edge are read together: their order is decided by updated_at.
+    while (end < order.length && order[end]!.bound === order[end - 1]!.bound) end++;
+    const batch = order.slice(next, end).map((o) => o.c);
+    next = end;
+    const inBatch = new Map(batch.map((c) => [c.seq, c]));
+    const read = await scope(
+      db
+        .selectFrom(sql`json_each(${JSON.stringify(batch.map((c) => c.seq))})`.as('j') as never)
+        .crossJoin('memories as m')
+        .innerJoin('apps as a', 'a.id', 'm.app_id')
+        .where(sql<boolean>`m.seq = j.value`)
+        .selectAll('m')
+        .select(['a.name as app_name', nameBoost(names).as('name_boost')]) as unknown as MemoryQuery,
+    ).execute();
+    for (const { name_boost: like, ...row } of read as Record<string, unknown>[]) {
+      const c = inBatch.get(Number(row.seq))!;
+      rows.push({ ...row, seq: Number(row.seq), updated_at: Number(row.updated_at), score: c.named && Number(like) > 1 ? c.score * boost : c.score });
+    }
+    rows.sort(byRank);
+    if (rows.length > limit) rows.length = limit;
+    // Done when the limit-th row read beats anything unread (equal could still win on updated_at).
+    if (rows.length === limit && (next >= order.length || order[next]!.bound < rows[limit - 1]!.score)) break;
+    size *= 4;
+  }
+  return rows;
 }
