@@ -13,7 +13,7 @@ type Row = Record<string, unknown> & { seq: number; updated_at: number; score: n
  */
 export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   const frequencies = documentFrequencies(raw);
-  const doclists = commonDoclists(raw);
+  const doclists = doclistCache(raw);
   const statements = fullTextStatements(raw);
   return {
     name: 'sqlite',
@@ -117,19 +117,13 @@ function documentFrequencies(raw: BetterSqlite3.Database): () => Frequencies {
 interface FullTextStatements {
   /** (rowid, bm25) of every match, as raw rows. */
   readonly ranked: BetterSqlite3.Statement;
-  /** rowids of every match. */
-  readonly ids: BetterSqlite3.Statement;
 }
 
 function fullTextStatements(raw: BetterSqlite3.Database): FullTextStatements {
   let ranked: BetterSqlite3.Statement | undefined;
-  let ids: BetterSqlite3.Statement | undefined;
   return {
     get ranked() {
       return (ranked ??= raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw());
-    },
-    get ids() {
-      return (ids ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck());
     },
   };
 }
@@ -143,25 +137,29 @@ interface Candidate {
   readonly named: boolean;
 }
 
-/** How many bytes of common-term doclists (one bit per rowid) are kept. */
+/** How many bytes of doclists (rowids and one bit per rowid) are kept. */
 const DOCLIST_CACHE_BYTES = 32 * 1024 * 1024;
 
 interface Doclist {
-  /** Bit `seq` is set when the memory with that seq contains the term. */
+  /** The rowids (seq) of the memories that match. */
+  readonly rowids: Int32Array;
+  /** Bit `seq` is set when the memory with that seq matches. */
   readonly bits: Uint8Array;
-  /** How many memories contain the term (its exact document frequency). */
-  readonly n: number;
 }
 
+type Doclists = ReturnType<typeof doclistCache>;
+
 /**
- * The doclists of common terms as bitsets over rowids, read from FTS5 once and reused while the full-text
- * index is unchanged. The FTS5 structure record (`memories_fts_data`, id 10) is rewritten by every write to
- * the index, from any connection (each committed write adds a segment), so comparing it before each search
- * drops every doclist as soon as a memory is added, changed or deleted: presence is always exact.
- * A doclist is a statistic of the whole index, like bm25()'s idf; it only weighs candidates, and which
- * memories are visible is decided by the workspace-scoped SQL (`topRows`).
+ * The matches of a one-term FTS5 expression (`"term"`, or `^"name"`: memories whose first token is the
+ * name), read from FTS5 once and reused while the full-text index is unchanged. Common terms and names are
+ * what questions share, and their doclists are the long ones. The FTS5 structure record
+ * (`memories_fts_data`, id 10) is rewritten by every write to the index, from any connection (each
+ * committed write adds a segment), so comparing it before each search drops every doclist as soon as a
+ * memory is added, changed or deleted: a doclist is always exact. A doclist spans the whole index, like
+ * bm25()'s idf; it only chooses and weighs candidates, and which memories are visible is decided by the
+ * workspace-scoped SQL (`topRows`).
  */
-function commonDoclists(raw: BetterSqlite3.Database) {
+function doclistCache(raw: BetterSqlite3.Database) {
   let structureStatement: BetterSqlite3.Statement | undefined;
   let idsStatement: BetterSqlite3.Statement | undefined;
   let structure: Buffer | undefined;
@@ -177,28 +175,30 @@ function commonDoclists(raw: BetterSqlite3.Database) {
       cache.clear();
       bytes = 0;
     },
-    get(term: string): Doclist {
-      const hit = cache.get(term);
+    /** The doclist of `expression`; call `refresh` first in each search. */
+    get(expression: string): Doclist {
+      const hit = cache.get(expression);
       if (hit) {
         // Least recently used first when evicting.
-        cache.delete(term);
-        cache.set(term, hit);
+        cache.delete(expression);
+        cache.set(expression, hit);
         return hit;
       }
       idsStatement ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
-      const rowids = idsStatement.all(`"${term}"`) as number[];
+      const rowids = Int32Array.from(idsStatement.all(expression) as number[]);
       let max = 0;
       for (const r of rowids) if (r > max) max = r;
       const bits = new Uint8Array((max >> 3) + 1);
       for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
-      const doclist = { bits, n: rowids.length };
+      const doclist = { rowids, bits };
+      const size = rowids.byteLength + bits.byteLength;
       for (const [key, old] of cache) {
-        if (bytes + bits.length <= DOCLIST_CACHE_BYTES) break;
+        if (bytes + size <= DOCLIST_CACHE_BYTES) break;
         cache.delete(key);
-        bytes -= old.bits.length;
+        bytes -= old.rowids.byteLength + old.bits.byteLength;
       }
-      cache.set(term, doclist);
-      bytes += bits.length;
+      cache.set(expression, doclist);
+      bytes += size;
       return doclist;
     },
   };
@@ -217,13 +217,12 @@ function contains(doclist: Doclist, seq: number): boolean {
  *   rare) or begin with a name of the question (`^"name"`, as NAME_BOOST does). They are scored by bm25()
  *   over the rare terms, plus, for each common term a candidate contains, that term's idf (the BM25 weight
  *   of one occurrence in a memory of average length). A common term's presence is a bit of its doclist,
- *   read once and reused while the index is unchanged (`commonDoclists`); bm25() over the common terms
+ *   read once and reused while the index is unchanged (`doclistCache`); bm25() over the common terms
  *   would instead read every memory that contains them: 14,000 of 100,000 on a typical LoCoMo question.
  * Every memory beginning with a name (rare or common) is marked `named`, for the name boost.
  */
-function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: ReturnType<typeof commonDoclists>, statements: FullTextStatements): Candidate[] {
+function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: Doclists, statements: FullTextStatements): Candidate[] {
   const anyOf = (ts: readonly string[]) => ts.map((t) => `"${t}"`).join(' OR ');
-  const starts = (ns: readonly string[]) => ns.map((n) => `^"${n}"`).join(' OR ');
   const { total } = frequencies;
   const threshold = Math.max(COMMON_MIN_ROWS, COMMON_SHARE * total);
   let rare: readonly string[] = terms;
@@ -235,24 +234,21 @@ function rankCandidates(terms: readonly string[], names: readonly string[], freq
   const scores = new Map<number, number>();
   for (const [seq, rank] of statements.ranked.all(anyOf(rare)) as [number, number][]) scores.set(seq, -rank);
   const named = new Set<number>();
-  // Names that are not rare terms bring their memories in as candidates; rare ones are among them already.
-  const subjects = names.filter((n) => !rare.includes(n));
-  if (subjects.length > 0) {
-    for (const seq of statements.ids.all(starts(subjects)) as number[]) {
-      named.add(seq);
-      if (!scores.has(seq)) scores.set(seq, 0);
+  if (names.length > 0 || common.length > 0) doclists.refresh();
+  for (const name of names) {
+    // A name that is not a rare term brings its memories in as candidates; a rare one's are among them already.
+    const subject = !rare.includes(name);
+    for (const seq of doclists.get(`^"${name}"`).rowids) {
+      if (subject && !scores.has(seq)) scores.set(seq, 0);
+      if (scores.has(seq)) named.add(seq);
     }
   }
-  const rareNames = names.filter((n) => rare.includes(n));
-  if (rareNames.length > 0) for (const seq of statements.ids.all(starts(rareNames)) as number[]) if (scores.has(seq)) named.add(seq);
-  if (common.length > 0) {
-    doclists.refresh();
-    for (const term of common) {
-      const doclist = doclists.get(term);
-      // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
-      const idf = Math.max(1e-6, Math.log((total - doclist.n + 0.5) / (doclist.n + 0.5)));
-      for (const [seq, score] of scores) if (contains(doclist, seq)) scores.set(seq, score + idf);
-    }
+  for (const term of common) {
+    const doclist = doclists.get(`"${term}"`);
+    const n = doclist.rowids.length;
+    // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
+    const idf = Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
+    for (const [seq, score] of scores) if (contains(doclist, seq)) scores.set(seq, score + idf);
   }
   return Array.from(scores, ([seq, score]) => ({ seq, score, named: named.has(seq) }));
 }
