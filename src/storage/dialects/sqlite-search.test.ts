@@ -4,7 +4,7 @@ import type { WorkspaceScope } from '../../core/memories/memory-store.js';
 import { analyseQuery, NAME_BOOST } from '../../core/search/query.js';
 import { auditEvent, createTenant, newMemory, openFixture, T0, type StoreFixture, type Tenant } from '../conformance/fixture.js';
 import { openStorage } from '../db.js';
-import { COMMON_MIN_ROWS, COMMON_SHARE } from './sqlite.js';
+import { COMMON_MIN_ROWS, COMMON_SHARE, kthLargest } from './sqlite.js';
 
 /**
  * SQLite's search once the index is large enough for common terms (docs/search.md, "Rare terms find, common
@@ -233,5 +233,17 @@ describe('SQLite search agrees with the one-statement reference', () => {
     raw.prepare('DELETE FROM memories WHERE id = ?').run(named);
     expect((await expectSame(ada, 'Caroline coffee', 20)).map((h) => h.id)).not.toContain(named);
     await expectSame(ada, 'zebra coffee', 20);
+  });
+});
+
+describe('kthLargest', () => {
+  it('finds the k-th largest value, with duplicates, for every k', () => {
+    let state = 7;
+    const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
+    for (const n of [1, 2, 3, 10, 101]) {
+      const values = Array.from({ length: n }, () => Math.floor(random() * 8) / 2);
+      const sorted = [...values].sort((a, b) => b - a);
+      for (let k = 1; k <= n; k++) expect(kthLargest(Float64Array.from(values), k)).toBe(sorted[k - 1]);
+    }
   });
 });

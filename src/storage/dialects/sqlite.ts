@@ -128,16 +128,20 @@ function fullTextStatements(raw: BetterSqlite3.Database): FullTextStatements {
   };
 }
 
-/** One memory of the full-text index that the search ranks: not yet scoped to a workspace. */
-interface Candidate {
-  readonly seq: number;
+/**
+ * The memories of the full-text index a search ranks, not yet scoped to a workspace, as parallel arrays
+ * (a question can have tens of thousands).
+ */
+interface Candidates {
+  readonly length: number;
+  readonly seqs: Int32Array;
   /** bm25() over the rare terms (negated: higher is better) plus the idf of each common term present. */
-  readonly score: number;
-  /** Its first token is a name of the question (`^"name"`): it may get the name boost (LIKE decides). */
-  readonly named: boolean;
+  readonly scores: Float64Array;
+  /** 1 when the first token is a name of the question (`^"name"`): it may get the name boost (LIKE decides). */
+  readonly named: Uint8Array;
 }
 
-/** How many bytes of doclists (rowids and one bit per rowid) are kept. */
+/** How many bytes of doclists (rowids, one bit per rowid, and for a ranked one a bm25() per row) are kept. */
 const DOCLIST_CACHE_BYTES = 32 * 1024 * 1024;
 
 interface Doclist {
@@ -145,61 +149,89 @@ interface Doclist {
   readonly rowids: Int32Array;
   /** Bit `seq` is set when the memory with that seq matches. */
   readonly bits: Uint8Array;
+  /** For a ranked doclist, -bm25() of each row (same order as rowids). */
+  readonly scores?: Float64Array;
 }
 
 type Doclists = ReturnType<typeof doclistCache>;
 
 /**
  * The matches of a one-term FTS5 expression (`"term"`, or `^"name"`: memories whose first token is the
- * name), read from FTS5 once and reused while the full-text index is unchanged. Common terms and names are
- * what questions share, and their doclists are the long ones. The FTS5 structure record
- * (`memories_fts_data`, id 10) is rewritten by every write to the index, from any connection (each
- * committed write adds a segment), so comparing it before each search drops every doclist as soon as a
- * memory is added, changed or deleted: a doclist is always exact. A doclist spans the whole index, like
+ * name), read from FTS5 once and reused while the full-text index is unchanged; optionally with each row's
+ * bm25(). Common terms and names are what questions share, and their doclists are the long ones. The FTS5
+ * structure and averages records (`memories_fts_data`, ids 10 and 1) are rewritten by every write to the
+ * index, from any connection (each committed write adds a segment and changes the row and token counts
+ * bm25() uses), so comparing them before each search drops every doclist as soon as a memory is added,
+ * changed or deleted: a doclist, and its bm25(), is always exact. A doclist spans the whole index, like
  * bm25()'s idf; it only chooses and weighs candidates, and which memories are visible is decided by the
  * workspace-scoped SQL (`topRows`).
  */
 function doclistCache(raw: BetterSqlite3.Database) {
-  let structureStatement: BetterSqlite3.Statement | undefined;
+  let versionStatement: BetterSqlite3.Statement | undefined;
   let idsStatement: BetterSqlite3.Statement | undefined;
-  let structure: Buffer | undefined;
+  let rankedStatement: BetterSqlite3.Statement | undefined;
+  let version: Buffer | undefined;
   let bytes = 0;
   const cache = new Map<string, Doclist>();
+  const sizeOf = (d: Doclist) => d.rowids.byteLength + d.bits.byteLength + (d.scores?.byteLength ?? 0);
+  const remember = (key: string, doclist: Doclist) => {
+    for (const [old, entry] of cache) {
+      if (bytes + sizeOf(doclist) <= DOCLIST_CACHE_BYTES) break;
+      cache.delete(old);
+      bytes -= sizeOf(entry);
+    }
+    cache.set(key, doclist);
+    bytes += sizeOf(doclist);
+    return doclist;
+  };
+  const recall = (key: string) => {
+    const hit = cache.get(key);
+    if (hit) {
+      // Least recently used first when evicting.
+      cache.delete(key);
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+  const bitsOf = (rowids: Int32Array) => {
+    let max = 0;
+    for (const r of rowids) if (r > max) max = r;
+    const bits = new Uint8Array((max >> 3) + 1);
+    for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
+    return bits;
+  };
   return {
     /** Drops every doclist if the index changed since the last call. */
     refresh(): void {
-      structureStatement ??= raw.prepare('SELECT block FROM memories_fts_data WHERE id = 10').pluck();
-      const current = (structureStatement.get() as Buffer | undefined) ?? Buffer.alloc(0);
-      if (structure && current.equals(structure)) return;
-      structure = current;
+      versionStatement ??= raw.prepare("SELECT group_concat(hex(block), '.') FROM (SELECT block FROM memories_fts_data WHERE id IN (1, 10) ORDER BY id)").pluck();
+      const current = Buffer.from(String(versionStatement.get() ?? ''));
+      if (version && current.equals(version)) return;
+      version = current;
       cache.clear();
       bytes = 0;
     },
     /** The doclist of `expression`; call `refresh` first in each search. */
     get(expression: string): Doclist {
-      const hit = cache.get(expression);
-      if (hit) {
-        // Least recently used first when evicting.
-        cache.delete(expression);
-        cache.set(expression, hit);
-        return hit;
-      }
+      const hit = recall(expression);
+      if (hit) return hit;
       idsStatement ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
       const rowids = Int32Array.from(idsStatement.all(expression) as number[]);
-      let max = 0;
-      for (const r of rowids) if (r > max) max = r;
-      const bits = new Uint8Array((max >> 3) + 1);
-      for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
-      const doclist = { rowids, bits };
-      const size = rowids.byteLength + bits.byteLength;
-      for (const [key, old] of cache) {
-        if (bytes + size <= DOCLIST_CACHE_BYTES) break;
-        cache.delete(key);
-        bytes -= old.rowids.byteLength + old.bits.byteLength;
+      return remember(expression, { rowids, bits: bitsOf(rowids) });
+    },
+    /** The doclist of `expression` with each row's -bm25(), as `SELECT rowid, bm25(…) … MATCH expression` gives it. */
+    ranked(expression: string): Doclist & { readonly scores: Float64Array } {
+      const key = `bm25 ${expression}`;
+      const hit = recall(key);
+      if (hit?.scores) return hit as Doclist & { scores: Float64Array };
+      rankedStatement ??= raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw();
+      const rows = rankedStatement.all(expression) as [number, number][];
+      const rowids = new Int32Array(rows.length);
+      const scores = new Float64Array(rows.length);
+      for (const [i, [seq, rank]] of rows.entries()) {
+        rowids[i] = seq;
+        scores[i] = -rank;
       }
-      cache.set(expression, doclist);
-      bytes += size;
-      return doclist;
+      return remember(key, { rowids, bits: bitsOf(rowids), scores }) as Doclist & { scores: Float64Array };
     },
   };
 }
@@ -219,38 +251,66 @@ function contains(doclist: Doclist, seq: number): boolean {
  *   of one occurrence in a memory of average length). A common term's presence is a bit of its doclist,
  *   read once and reused while the index is unchanged (`doclistCache`); bm25() over the common terms
  *   would instead read every memory that contains them: 14,000 of 100,000 on a typical LoCoMo question.
+ * - When even the rarest term is common (every term is), its matches with their bm25() are a ranked
+ *   doclist from the same cache: they can be tens of thousands, which bm25() scores at about 1 µs each.
  * Every memory beginning with a name (rare or common) is marked `named`, for the name boost.
  */
-function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: Doclists, statements: FullTextStatements): Candidate[] {
+function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: Doclists, statements: FullTextStatements): Candidates {
   const anyOf = (ts: readonly string[]) => ts.map((t) => `"${t}"`).join(' OR ');
   const { total } = frequencies;
   const threshold = Math.max(COMMON_MIN_ROWS, COMMON_SHARE * total);
   let rare: readonly string[] = terms;
+  let everyTermCommon = false;
   if (total > threshold) {
     const counted = terms.map((t) => ({ t, n: frequencies.count(t, Math.floor(threshold) + 1) })).sort((a, b) => a.n - b.n);
     rare = counted.filter(({ n }, i) => i === 0 || n <= threshold).map(({ t }) => t);
+    everyTermCommon = counted[0]!.n > threshold;
   }
   const common = terms.filter((t) => !rare.includes(t));
-  const scores = new Map<number, number>();
-  for (const [seq, rank] of statements.ranked.all(anyOf(rare)) as [number, number][]) scores.set(seq, -rank);
-  const named = new Set<number>();
-  if (names.length > 0 || common.length > 0) doclists.refresh();
-  for (const name of names) {
-    // A name that is not a rare term brings its memories in as candidates; a rare one's are among them already.
-    const subject = !rare.includes(name);
-    for (const seq of doclists.get(`^"${name}"`).rowids) {
-      if (subject && !scores.has(seq)) scores.set(seq, 0);
-      if (scores.has(seq)) named.add(seq);
+  if (names.length > 0 || everyTermCommon || common.length > 0) doclists.refresh();
+  const seqs: number[] = [];
+  const scores: number[] = [];
+  if (everyTermCommon) {
+    const finder = doclists.ranked(anyOf(rare));
+    for (let i = 0; i < finder.rowids.length; i++) {
+      seqs.push(finder.rowids[i]!);
+      scores.push(finder.scores[i]!);
+    }
+  } else {
+    for (const [seq, rank] of statements.ranked.all(anyOf(rare)) as [number, number][]) {
+      seqs.push(seq);
+      scores.push(-rank);
     }
   }
+  const nameDoclists = names.map((name) => ({ subject: !rare.includes(name), doclist: doclists.get(`^"${name}"`) }));
+  // Names that are not rare terms bring their memories in as candidates; a rare one's are among them already.
+  if (nameDoclists.some((d) => d.subject)) {
+    let max = total;
+    for (const seq of seqs) if (seq > max) max = seq;
+    for (const { doclist } of nameDoclists) for (const seq of doclist.rowids) if (seq > max) max = seq;
+    const known = new Uint8Array((max >> 3) + 1);
+    for (const seq of seqs) known[seq >> 3]! |= 1 << (seq & 7);
+    for (const { subject, doclist } of nameDoclists) {
+      if (!subject) continue;
+      for (const seq of doclist.rowids) {
+        if ((known[seq >> 3]! & (1 << (seq & 7))) !== 0) continue;
+        known[seq >> 3]! |= 1 << (seq & 7);
+        seqs.push(seq);
+        scores.push(0);
+      }
+    }
+  }
+  const length = seqs.length;
+  const out = { length, seqs: Int32Array.from(seqs), scores: Float64Array.from(scores), named: new Uint8Array(length) };
+  for (const { doclist } of nameDoclists) for (let i = 0; i < length; i++) if (contains(doclist, out.seqs[i]!)) out.named[i] = 1;
   for (const term of common) {
     const doclist = doclists.get(`"${term}"`);
     const n = doclist.rowids.length;
     // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
     const idf = Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
-    for (const [seq, score] of scores) if (contains(doclist, seq)) scores.set(seq, score + idf);
+    for (let i = 0; i < length; i++) if (contains(doclist, out.seqs[i]!)) out.scores[i]! += idf;
   }
-  return Array.from(scores, ([seq, score]) => ({ seq, score, named: named.has(seq) }));
+  return out;
 }
 
 /** How many candidates the first scoped read fetches, as a multiple of `limit`; each further read fetches 4× more. */
@@ -258,45 +318,81 @@ const FIRST_READ = 4;
 
 /**
  * The `limit` best candidates that `scope` admits, read in full. Candidates are read best first by their
- * highest possible score (× (1 + NAME_BOOST) when `named`), a few at a time, until no unread candidate can
- * beat the `limit`-th row read: only the rows that make the top are joined with `memories` and `apps`, and
- * every row returned came through the workspace-scoped query. Order: score, then updated_at, then seq
+ * highest possible score (× (1 + NAME_BOOST) when `named`), a batch at a time, until no unread candidate
+ * can beat the `limit`-th row read: only the rows that make the top are joined with `memories` and `apps`,
+ * and every row returned came through the workspace-scoped query. Order: score, then updated_at, then seq
  * (insertion order: ids end in random characters, so they would order equal scores differently in two
  * otherwise identical databases).
  */
-async function topRows(db: Kysely<Database>, candidates: Candidate[], names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Promise<Row[]> {
+async function topRows(db: Kysely<Database>, candidates: Candidates, names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Promise<Row[]> {
   const boost = 1 + NAME_BOOST;
-  const bound = (c: Candidate) => (c.named ? c.score * boost : c.score);
-  const order = candidates.map((c) => ({ c, bound: bound(c) })).sort((a, b) => b.bound - a.bound || b.c.seq - a.c.seq);
+  const { length, seqs, scores, named } = candidates;
+  const bounds = new Float64Array(length);
+  for (let i = 0; i < length; i++) bounds[i] = named[i] ? scores[i]! * boost : scores[i]!;
   const byRank = (a: Row, b: Row) => b.score - a.score || b.updated_at - a.updated_at || b.seq - a.seq;
   const rows: Row[] = [];
-  let next = 0;
+  // Every candidate whose bound is at least `cut` has been read.
+  let cut = Infinity;
   let size = Math.max(FIRST_READ * limit, 32);
-  while (next < order.length) {
-    let end = Math.min(order.length, next + size);
-    // Ties at the edge are read together: their order is decided by updated_at.
-    while (end < order.length && order[end]!.bound === order[end - 1]!.bound) end++;
-    const batch = order.slice(next, end).map((o) => o.c);
-    next = end;
-    const inBatch = new Map(batch.map((c) => [c.seq, c]));
+  for (;;) {
+    const unread: number[] = [];
+    for (let i = 0; i < length; i++) if (bounds[i]! < cut) unread.push(i);
+    if (unread.length === 0) break;
+    // The batch: the `size` best unread bounds, and any equal to the last of them (their order is decided
+    // by updated_at, once read).
+    const floor = unread.length <= size ? -Infinity : kthLargest(Float64Array.from(unread, (i) => bounds[i]!), size);
+    const batch = unread.filter((i) => bounds[i]! >= floor);
+    cut = floor;
     const read = await scope(
       db
-        .selectFrom(sql`json_each(${JSON.stringify(batch.map((c) => c.seq))})`.as('j') as never)
+        .selectFrom(sql`json_each(${JSON.stringify(batch.map((i) => seqs[i]))})`.as('j') as never)
         .crossJoin('memories as m')
         .innerJoin('apps as a', 'a.id', 'm.app_id')
         .where(sql<boolean>`m.seq = j.value`)
         .selectAll('m')
         .select(['a.name as app_name', nameBoost(names).as('name_boost')]) as unknown as MemoryQuery,
     ).execute();
+    const index = new Map(batch.map((i) => [seqs[i]!, i]));
     for (const { name_boost: like, ...row } of read as Record<string, unknown>[]) {
-      const c = inBatch.get(Number(row.seq))!;
-      rows.push({ ...row, seq: Number(row.seq), updated_at: Number(row.updated_at), score: c.named && Number(like) > 1 ? c.score * boost : c.score });
+      const i = index.get(Number(row.seq))!;
+      rows.push({ ...row, seq: Number(row.seq), updated_at: Number(row.updated_at), score: named[i] && Number(like) > 1 ? scores[i]! * boost : scores[i]! });
     }
     rows.sort(byRank);
     if (rows.length > limit) rows.length = limit;
-    // Done when the limit-th row read beats anything unread (equal could still win on updated_at).
-    if (rows.length === limit && (next >= order.length || order[next]!.bound < rows[limit - 1]!.score)) break;
+    if (rows.length === limit) {
+      // Done when the limit-th row read beats anything unread (equal could still win on updated_at).
+      let best = -Infinity;
+      for (let i = 0; i < length; i++) if (bounds[i]! < cut && bounds[i]! > best) best = bounds[i]!;
+      if (best < rows[limit - 1]!.score) break;
+    }
     size *= 4;
   }
   return rows;
+}
+
+/** The k-th largest value of `values` (1-based; reorders it): quickselect, linear on average. */
+export function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target]!;
+  }
+  return values[target]!;
 }
