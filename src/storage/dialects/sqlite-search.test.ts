@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3Driver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkspaceScope } from '../../core/memories/memory-store.js';
@@ -233,6 +237,35 @@ describe('SQLite search agrees with the one-statement reference', () => {
     raw.prepare('DELETE FROM memories WHERE id = ?').run(named);
     expect((await expectSame(ada, 'Caroline coffee', 20)).map((h) => h.id)).not.toContain(named);
     await expectSame(ada, 'zebra coffee', 20);
+  });
+});
+
+describe('SQLite search after another connection writes', () => {
+  it('drops its cached doclists when another connection changes the index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-search-'));
+    const f = await openFixture(async () => openStorage({ dialect: 'sqlite', path: join(dir, 'cairn.db') }));
+    const other = new BetterSqlite3Driver(join(dir, 'cairn.db'));
+    try {
+      const ada = await createTenant(f, 'ada@example.com');
+      const contents = [
+        // "coffee" is common (in more than COMMON_MIN_ROWS memories) but weighs (in a fifth of them).
+        ...Array.from({ length: COMMON_MIN_ROWS + 5 }, (_, i) => `coffee note ${i}`),
+        ...Array.from({ length: 4 * COMMON_MIN_ROWS }, (_, i) => `tea note number ${i} today`),
+        'zebra at the zoo',
+        'zebra with coffee',
+      ];
+      await f.memories.insertMany({ workspaceId: ada.workspace.id }, contents.map((c) => newMemory(ada, c)), (m) => auditEvent('memory.create', { workspaceId: m.workspaceId, targetId: m.id }));
+      const search = async () => (await f.memories.search({ workspaceId: ada.workspace.id }, { text: 'zebra coffee', limit: 10, states: ['active'] })).map((h) => h.memory.content);
+      expect(await search()).toEqual(['zebra with coffee', 'zebra at the zoo']);
+      // Another process (a CLI, a second server) moves "coffee" from one memory to the other.
+      other.prepare('UPDATE memories SET content = ? WHERE content = ?').run('zebra with tea', 'zebra with coffee');
+      other.prepare('UPDATE memories SET content = ? WHERE content = ?').run('zebra at the zoo, coffee', 'zebra at the zoo');
+      expect(await search()).toEqual(['zebra at the zoo, coffee', 'zebra with tea']);
+    } finally {
+      other.close();
+      await f.storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -145,93 +145,152 @@ interface Candidates {
 const DOCLIST_CACHE_BYTES = 32 * 1024 * 1024;
 
 interface Doclist {
-  /** The rowids (seq) of the memories that match. */
+  /** The rowids (seq) of the memories that match, ascending. */
   readonly rowids: Int32Array;
   /** Bit `seq` is set when the memory with that seq matches. */
   readonly bits: Uint8Array;
   /** For a ranked doclist, -bm25() of each row (same order as rowids). */
   readonly scores?: Float64Array;
+  /** The highest seq of the memories table when the doclist was last brought up to date. */
+  readonly upTo: number;
 }
 
 type Doclists = ReturnType<typeof doclistCache>;
 
 /**
  * The matches of a one-term FTS5 expression (`"term"`, or `^"name"`: memories whose first token is the
- * name), read from FTS5 once and reused while the full-text index is unchanged; optionally with each row's
- * bm25(). Common terms and names are what questions share, and their doclists are the long ones. The FTS5
- * structure and averages records (`memories_fts_data`, ids 10 and 1) are rewritten by every write to the
- * index, from any connection (each committed write adds a segment and changes the row and token counts
- * bm25() uses), so comparing them before each search drops every doclist as soon as a memory is added,
- * changed or deleted: a doclist, and its bm25(), is always exact. A doclist spans the whole index, like
- * bm25()'s idf; it only chooses and weighs candidates, and which memories are visible is decided by the
- * workspace-scoped SQL (`topRows`).
+ * name), read from FTS5 once and reused while they stay exact; optionally with each row's bm25(). Common
+ * terms and names are what questions share, and their doclists are the long ones.
+ * - Any write to the full-text index, from any connection, rewrites its structure and averages records
+ *   (`memories_fts_data`, ids 10 and 1): each committed write adds a segment and changes the row and token
+ *   counts bm25() uses. `refresh` compares them before each search.
+ * - When the only changes are memories added by this connection (new seqs above every cached doclist's
+ *   `upTo`), a doclist is brought up to date by reading its matches above `upTo` (FTS5 seeks there), and
+ *   ranked doclists are dropped (bm25() depends on the new counts).
+ * - Anything else drops every doclist: a content change or a deletion on this connection (temporary
+ *   triggers tell; soft deletes change no content), a commit by another connection (`PRAGMA data_version`),
+ *   or missing triggers.
+ * A doclist spans the whole index, like bm25()'s idf; it only chooses and weighs candidates, and which
+ * memories are visible is decided by the workspace-scoped SQL (`topRows`).
  */
 function doclistCache(raw: BetterSqlite3.Database) {
-  let versionStatement: BetterSqlite3.Statement | undefined;
-  let idsStatement: BetterSqlite3.Statement | undefined;
-  let rankedStatement: BetterSqlite3.Statement | undefined;
-  let version: Buffer | undefined;
+  let statements:
+    | { version: BetterSqlite3.Statement; dataVersion: BetterSqlite3.Statement; triggers: BetterSqlite3.Statement; ids: BetterSqlite3.Statement; idsAbove: BetterSqlite3.Statement; ranked: BetterSqlite3.Statement }
+    | undefined;
+  let version: string | undefined;
+  let dataVersion: unknown;
+  /** Set by the temporary triggers when this connection changes or deletes indexed content. */
+  let rewritten = false;
+  let max = 0;
   let bytes = 0;
   const cache = new Map<string, Doclist>();
   const sizeOf = (d: Doclist) => d.rowids.byteLength + d.bits.byteLength + (d.scores?.byteLength ?? 0);
+  const drop = (key: string) => {
+    const entry = cache.get(key);
+    if (!entry) return;
+    cache.delete(key);
+    bytes -= sizeOf(entry);
+  };
   const remember = (key: string, doclist: Doclist) => {
-    for (const [old, entry] of cache) {
+    drop(key);
+    for (const old of cache.keys()) {
       if (bytes + sizeOf(doclist) <= DOCLIST_CACHE_BYTES) break;
-      cache.delete(old);
-      bytes -= sizeOf(entry);
+      drop(old);
     }
     cache.set(key, doclist);
     bytes += sizeOf(doclist);
     return doclist;
   };
-  const recall = (key: string) => {
-    const hit = cache.get(key);
-    if (hit) {
-      // Least recently used first when evicting.
-      cache.delete(key);
-      cache.set(key, hit);
-    }
-    return hit;
-  };
   const bitsOf = (rowids: Int32Array) => {
-    let max = 0;
-    for (const r of rowids) if (r > max) max = r;
-    const bits = new Uint8Array((max >> 3) + 1);
+    const bits = new Uint8Array(((rowids[rowids.length - 1] ?? 0) >> 3) + 1);
     for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
     return bits;
   };
+  const installTriggers = () => {
+    raw.function('cairn_fts_rewritten', { deterministic: false, varargs: false }, () => {
+      rewritten = true;
+      return null;
+    });
+    raw.exec(`
+      CREATE TEMP TRIGGER IF NOT EXISTS cairn_fts_watch_update AFTER UPDATE OF content ON main.memories BEGIN SELECT cairn_fts_rewritten(); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS cairn_fts_watch_delete AFTER DELETE ON main.memories BEGIN SELECT cairn_fts_rewritten(); END;
+    `);
+  };
+  const prepared = () =>
+    (statements ??= {
+      version: raw.prepare("SELECT group_concat(hex(block), '.') FROM (SELECT block FROM memories_fts_data WHERE id IN (1, 10) ORDER BY id)").pluck(),
+      dataVersion: raw.prepare('PRAGMA data_version').pluck(),
+      triggers: raw.prepare("SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN ('cairn_fts_watch_update', 'cairn_fts_watch_delete')").pluck(),
+      // FTS5 returns matches in ascending rowid order.
+      ids: raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck(),
+      idsAbove: raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ?').pluck(),
+      ranked: raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw(),
+    });
   return {
-    /** Drops every doclist if the index changed since the last call. */
-    refresh(): void {
-      versionStatement ??= raw.prepare("SELECT group_concat(hex(block), '.') FROM (SELECT block FROM memories_fts_data WHERE id IN (1, 10) ORDER BY id)").pluck();
-      const current = Buffer.from(String(versionStatement.get() ?? ''));
-      if (version && current.equals(version)) return;
+    /** Brings the cache in line with the index; call it before each search that reads doclists. `total` is the highest seq. */
+    refresh(total: number): void {
+      const st = prepared();
+      let reset = false;
+      if (Number(st.triggers.get()) !== 2) {
+        installTriggers();
+        reset = true;
+      }
+      const current = String(st.version.get() ?? '');
+      const otherConnection = st.dataVersion.get();
+      if (!reset && current === version && otherConnection === dataVersion && !rewritten) return;
+      if (reset || rewritten || otherConnection !== dataVersion || total < max) {
+        cache.clear();
+        bytes = 0;
+      } else {
+        // Only rows added by this connection: plain doclists catch up when next used; bm25() changed everywhere.
+        for (const [key, entry] of [...cache]) if (entry.scores) drop(key);
+      }
       version = current;
-      cache.clear();
-      bytes = 0;
+      dataVersion = otherConnection;
+      rewritten = false;
+      max = total;
     },
-    /** The doclist of `expression`; call `refresh` first in each search. */
+    /** The doclist of `expression`. */
     get(expression: string): Doclist {
-      const hit = recall(expression);
-      if (hit) return hit;
-      idsStatement ??= raw.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
-      const rowids = Int32Array.from(idsStatement.all(expression) as number[]);
-      return remember(expression, { rowids, bits: bitsOf(rowids) });
+      const st = prepared();
+      const hit = cache.get(expression);
+      if (hit && hit.upTo >= max) {
+        // Least recently used first when evicting.
+        cache.delete(expression);
+        cache.set(expression, hit);
+        return hit;
+      }
+      if (hit) {
+        const added = st.idsAbove.all(expression, hit.upTo) as number[];
+        if (added.length === 0) return remember(expression, { ...hit, upTo: max });
+        const rowids = new Int32Array(hit.rowids.length + added.length);
+        rowids.set(hit.rowids);
+        rowids.set(added, hit.rowids.length);
+        const bits = new Uint8Array(((rowids[rowids.length - 1] ?? 0) >> 3) + 1);
+        bits.set(hit.bits);
+        for (const r of added) bits[r >> 3]! |= 1 << (r & 7);
+        return remember(expression, { rowids, bits, upTo: max });
+      }
+      const rowids = Int32Array.from(st.ids.all(expression) as number[]);
+      return remember(expression, { rowids, bits: bitsOf(rowids), upTo: max });
     },
     /** The doclist of `expression` with each row's -bm25(), as `SELECT rowid, bm25(…) … MATCH expression` gives it. */
     ranked(expression: string): Doclist & { readonly scores: Float64Array } {
       const key = `bm25 ${expression}`;
-      const hit = recall(key);
-      if (hit?.scores) return hit as Doclist & { scores: Float64Array };
-      rankedStatement ??= raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw();
-      const rows = rankedStatement.all(expression) as [number, number][];
+      const hit = cache.get(key);
+      if (hit?.scores) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit as Doclist & { scores: Float64Array };
+      }
+      const rows = prepared().ranked.all(expression) as [number, number][];
       const rowids = new Int32Array(rows.length);
       const scores = new Float64Array(rows.length);
       for (const [i, [seq, rank]] of rows.entries()) {
         rowids[i] = seq;
         scores[i] = -rank;
       }
-      return remember(key, { rowids, bits: bitsOf(rowids), scores }) as Doclist & { scores: Float64Array };
+      return remember(key, { rowids, bits: bitsOf(rowids), scores, upTo: max }) as Doclist & { scores: Float64Array };
     },
   };
 }
@@ -267,7 +326,7 @@ function rankCandidates(terms: readonly string[], names: readonly string[], freq
     everyTermCommon = counted[0]!.n > threshold;
   }
   const common = terms.filter((t) => !rare.includes(t));
-  if (names.length > 0 || everyTermCommon || common.length > 0) doclists.refresh();
+  if (names.length > 0 || everyTermCommon || common.length > 0) doclists.refresh(total);
   const seqs: number[] = [];
   const scores: number[] = [];
   if (everyTermCommon) {
