@@ -14,7 +14,6 @@ type Row = Record<string, unknown> & { seq: number; updated_at: number; score: n
 export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   const frequencies = documentFrequencies(raw);
   const doclists = doclistCache(raw);
-  const statements = fullTextStatements(raw);
   return {
     name: 'sqlite',
     async rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
@@ -23,7 +22,7 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       // One connection for the whole search: Kysely's mutex keeps any transaction of another caller from
       // running between the full-text statements (better-sqlite3, synchronous) and the scoped reads.
       return db.connection().execute(async (conn) => {
-        const candidates = rankCandidates(terms, names, frequencies(), doclists, statements);
+        const candidates = rankCandidates(terms, names, frequencies(), doclists);
         return topRows(conn, candidates, names, limit, scope);
       });
     },
@@ -113,21 +112,6 @@ function documentFrequencies(raw: BetterSqlite3.Database): () => Frequencies {
   };
 }
 
-/** The prepared full-text statements of the search (better-sqlite3, bypassing Kysely's compilation). */
-interface FullTextStatements {
-  /** (rowid, bm25) of every match, as raw rows. */
-  readonly ranked: BetterSqlite3.Statement;
-}
-
-function fullTextStatements(raw: BetterSqlite3.Database): FullTextStatements {
-  let ranked: BetterSqlite3.Statement | undefined;
-  return {
-    get ranked() {
-      return (ranked ??= raw.prepare('SELECT rowid, bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?').raw());
-    },
-  };
-}
-
 /**
  * The memories of the full-text index a search ranks, not yet scoped to a workspace, as parallel arrays
  * (a question can have tens of thousands).
@@ -147,7 +131,7 @@ const DOCLIST_CACHE_BYTES = 32 * 1024 * 1024;
 interface Doclist {
   /** The rowids (seq) of the memories that match, ascending. */
   readonly rowids: Int32Array;
-  /** Bit `seq` is set when the memory with that seq matches. */
+  /** Bit `seq` is set when the memory with that seq matches (empty in a ranked doclist). */
   readonly bits: Uint8Array;
   /** For a ranked doclist, -bm25() of each row (same order as rowids). */
   readonly scores?: Float64Array;
@@ -274,7 +258,12 @@ function doclistCache(raw: BetterSqlite3.Database) {
       const rowids = Int32Array.from(st.ids.all(expression) as number[]);
       return remember(expression, { rowids, bits: bitsOf(rowids), upTo: max });
     },
-    /** The doclist of `expression` with each row's -bm25(), as `SELECT rowid, bm25(…) … MATCH expression` gives it. */
+    /**
+     * The matches of `expression` with each row's -bm25(), as `SELECT rowid, bm25(…) … MATCH expression`
+     * gives them. bm25() of `"a" OR "b"` is, row by row, the sum of the bm25() of `"a"` and of `"b"`
+     * (fts5_aux.c sums the phrases in order, a phrase a row lacks adding nothing), so one ranked doclist per
+     * term serves every question that has the term.
+     */
     ranked(expression: string): Doclist & { readonly scores: Float64Array } {
       const key = `bm25 ${expression}`;
       const hit = cache.get(key);
@@ -290,7 +279,7 @@ function doclistCache(raw: BetterSqlite3.Database) {
         rowids[i] = seq;
         scores[i] = -rank;
       }
-      return remember(key, { rowids, bits: bitsOf(rowids), scores, upTo: max }) as Doclist & { scores: Float64Array };
+      return remember(key, { rowids, bits: new Uint8Array(0), scores, upTo: max }) as Doclist & { scores: Float64Array };
     },
   };
 }
@@ -314,31 +303,39 @@ function contains(doclist: Doclist, seq: number): boolean {
  *   doclist from the same cache: they can be tens of thousands, which bm25() scores at about 1 µs each.
  * Every memory beginning with a name (rare or common) is marked `named`, for the name boost.
  */
-function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: Doclists, statements: FullTextStatements): Candidates {
-  const anyOf = (ts: readonly string[]) => ts.map((t) => `"${t}"`).join(' OR ');
+function rankCandidates(terms: readonly string[], names: readonly string[], frequencies: Frequencies, doclists: Doclists): Candidates {
   const { total } = frequencies;
   const threshold = Math.max(COMMON_MIN_ROWS, COMMON_SHARE * total);
   let rare: readonly string[] = terms;
-  let everyTermCommon = false;
   if (total > threshold) {
     const counted = terms.map((t) => ({ t, n: frequencies.count(t, Math.floor(threshold) + 1) })).sort((a, b) => a.n - b.n);
-    rare = counted.filter(({ n }, i) => i === 0 || n <= threshold).map(({ t }) => t);
-    everyTermCommon = counted[0]!.n > threshold;
+    const found = counted.filter(({ n }, i) => i === 0 || n <= threshold).map(({ t }) => t);
+    if (found.length < terms.length) rare = found;
   }
   const common = terms.filter((t) => !rare.includes(t));
-  if (names.length > 0 || everyTermCommon || common.length > 0) doclists.refresh(total);
+  doclists.refresh(total);
   const seqs: number[] = [];
   const scores: number[] = [];
-  if (everyTermCommon) {
-    const finder = doclists.ranked(anyOf(rare));
-    for (let i = 0; i < finder.rowids.length; i++) {
-      seqs.push(finder.rowids[i]!);
-      scores.push(finder.scores[i]!);
-    }
-  } else {
-    for (const [seq, rank] of statements.ranked.all(anyOf(rare)) as [number, number][]) {
-      seqs.push(seq);
-      scores.push(-rank);
+  // bm25() over the rare terms, summed term by term in the order FTS5 would sum the phrases of
+  // `"r1" OR "r2" …` (the question's order when every term is rare, else rarest first).
+  const [first, ...others] = rare.map((t) => doclists.ranked(`"${t}"`));
+  for (let i = 0; i < first!.rowids.length; i++) {
+    seqs.push(first!.rowids[i]!);
+    scores.push(first!.scores[i]!);
+  }
+  if (others.length > 0) {
+    const at = new Map<number, number>();
+    for (const [i, seq] of seqs.entries()) at.set(seq, i);
+    for (const doclist of others) {
+      for (let i = 0; i < doclist.rowids.length; i++) {
+        const seq = doclist.rowids[i]!;
+        const j = at.get(seq);
+        if (j === undefined) {
+          at.set(seq, seqs.length);
+          seqs.push(seq);
+          scores.push(doclist.scores[i]!);
+        } else scores[j]! += doclist.scores[i]!;
+      }
     }
   }
   const nameDoclists = names.map((name) => ({ subject: !rare.includes(name), doclist: doclists.get(`^"${name}"`) }));
