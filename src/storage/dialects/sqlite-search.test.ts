@@ -269,6 +269,15 @@ describe('SQLite search after another connection writes', () => {
   });
 });
 
+describe('SQLite search when the database is gone', () => {
+  it('fails with UNAVAILABLE, as the Kysely driver would map it', async () => {
+    const f = await openFixture(async () => openStorage({ dialect: 'sqlite', path: ':memory:' }));
+    const ada = await createTenant(f, 'ada@example.com');
+    f.storage.sqlite!.close();
+    await expect(f.memories.search({ workspaceId: ada.workspace.id }, { text: 'coffee', limit: 10, states: ['active'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
 describe('kthLargest', () => {
   it('finds the k-th largest value, with duplicates, for every k', () => {
     let state = 7;

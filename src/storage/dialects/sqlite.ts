@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { analyseQuery, NAME_BOOST } from '../../core/search/query.js';
+import { translate } from '../unavailable.js';
 import type { MemoryQuery, RankedSearchOptions, StorageDialect } from './dialect.js';
 
 /** A memories row with its app's name and score, as a search returns it. */
@@ -14,6 +15,7 @@ type Row = Record<string, unknown> & { seq: number; updated_at: number; score: n
 export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   const frequencies = documentFrequencies(raw);
   const doclists = doclistCache(raw);
+  const prepared = statementCache(raw);
   return {
     name: 'sqlite',
     async rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
@@ -22,8 +24,13 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       // One connection for the whole search: Kysely's mutex keeps any transaction of another caller from
       // running between the full-text statements (better-sqlite3, synchronous) and the scoped reads.
       return db.connection().execute(async (conn) => {
-        const candidates = rankCandidates(terms, names, frequencies(), doclists);
-        return topRows(conn, candidates, names, limit, scope);
+        try {
+          const candidates = rankCandidates(terms, names, frequencies(), doclists);
+          return topRows(conn, prepared, candidates, names, limit, scope);
+        } catch (err) {
+          // These statements bypass Kysely's driver, so they map "database unreachable" as it does.
+          throw translate(err);
+        }
       });
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -214,14 +221,15 @@ function doclistCache(raw: BetterSqlite3.Database) {
     /** Brings the cache in line with the index; call it before each search that reads doclists. `total` is the highest seq. */
     refresh(total: number): void {
       const st = prepared();
+      const current = String(st.version.get() ?? '');
+      const otherConnection = st.dataVersion.get();
+      if (version !== undefined && current === version && otherConnection === dataVersion && !rewritten) return;
+      // The triggers go with the table if a migration rebuilds it; that rewrites the index, so it is checked here.
       let reset = false;
       if (Number(st.triggers.get()) !== 2) {
         installTriggers();
         reset = true;
       }
-      const current = String(st.version.get() ?? '');
-      const otherConnection = st.dataVersion.get();
-      if (!reset && current === version && otherConnection === dataVersion && !rewritten) return;
       if (reset || rewritten || otherConnection !== dataVersion || total < max) {
         cache.clear();
         bytes = 0;
@@ -380,7 +388,7 @@ const FIRST_READ = 4;
  * (insertion order: ids end in random characters, so they would order equal scores differently in two
  * otherwise identical databases).
  */
-async function topRows(db: Kysely<Database>, candidates: Candidates, names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Promise<Row[]> {
+function topRows(db: Kysely<Database>, prepared: (sql: string) => BetterSqlite3.Statement, candidates: Candidates, names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Row[] {
   const boost = 1 + NAME_BOOST;
   const { length, seqs, scores, named } = candidates;
   const bounds = new Float64Array(length);
@@ -399,7 +407,9 @@ async function topRows(db: Kysely<Database>, candidates: Candidates, names: read
     const floor = unread.length <= size ? -Infinity : kthLargest(Float64Array.from(unread, (i) => bounds[i]!), size);
     const batch = unread.filter((i) => bounds[i]! >= floor);
     cut = floor;
-    const read = await scope(
+    // Compiled by Kysely (the scope's conditions), run as a prepared statement kept per SQL text: Kysely's
+    // driver would prepare it again on every search.
+    const query = scope(
       db
         .selectFrom(sql`json_each(${JSON.stringify(batch.map((i) => seqs[i]))})`.as('j') as never)
         .crossJoin('memories as m')
@@ -407,7 +417,8 @@ async function topRows(db: Kysely<Database>, candidates: Candidates, names: read
         .where(sql<boolean>`m.seq = j.value`)
         .selectAll('m')
         .select(['a.name as app_name', nameBoost(names).as('name_boost')]) as unknown as MemoryQuery,
-    ).execute();
+    ).compile();
+    const read = prepared(query.sql).all(...(query.parameters as unknown[]));
     const index = new Map(batch.map((i) => [seqs[i]!, i]));
     for (const { name_boost: like, ...row } of read as Record<string, unknown>[]) {
       const i = index.get(Number(row.seq))!;
@@ -424,6 +435,19 @@ async function topRows(db: Kysely<Database>, candidates: Candidates, names: read
     size *= 4;
   }
   return rows;
+}
+
+/** Prepared statements by SQL text, the most recently used 32. */
+function statementCache(raw: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return (text) => {
+    let statement = cache.get(text);
+    if (statement) cache.delete(text);
+    else statement = raw.prepare(text);
+    cache.set(text, statement);
+    if (cache.size > 32) cache.delete(cache.keys().next().value!);
+    return statement;
+  };
 }
 
 /** The k-th largest value of `values` (1-based; reorders it): quickselect, linear on average. */
