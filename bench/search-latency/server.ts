@@ -174,16 +174,14 @@ async function countMatches(runtime: Runtime, principal: Principal, asked: reado
   return { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]!, empty: counts.filter((c) => c === 0).length };
 }
 
-/** The number of matching rows of the workspace, counted in the database with the same full-text condition. */
+/** The candidate rows of the workspace a search ranks: the same search with no limit, counted. */
 async function fullCount(runtime: Runtime, principal: Principal, query: string): Promise<number> {
   const { db, dialect } = runtime.storage;
-  const ranked = dialect.rankedSearch(db, query, {
+  const ranked = await dialect.rankedSearch(db, query, {
     limit: Number.MAX_SAFE_INTEGER,
     scope: (q) => q.where('m.workspace_id', '=', principal.workspaceId).where('m.state', '=', 'active'),
   });
-  if (!ranked) return 0;
-  const r = await db.selectFrom(ranked.as('r') as never).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
-  return Number((r as { n: number } | undefined)?.n ?? 0);
+  return ranked.length;
 }
 
 async function hasPlannerStats(runtime: Runtime): Promise<boolean> {

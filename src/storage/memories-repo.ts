@@ -93,9 +93,7 @@ export class KyselyMemoryStore implements MemoryStore {
   }
 
   async search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]> {
-    const ranked = this.dialect.rankedSearch(this.db, query.text, { limit: query.limit, scope: (q) => filtered(inWorkspace(q, scope), query) });
-    if (!ranked) return [];
-    const rows = await ranked.execute();
+    const rows = await this.dialect.rankedSearch(this.db, query.text, { limit: query.limit, scope: (q) => filtered(inWorkspace(q, scope), query) });
     return rows.map((r) => ({ memory: toMemory(r as Row), score: Number((r as { score: unknown }).score) }));
   }
 

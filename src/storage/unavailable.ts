@@ -18,7 +18,8 @@ export function isUnavailableError(err: unknown): boolean {
   return false;
 }
 
-function translate(err: unknown): unknown {
+/** `err` as `AppError('UNAVAILABLE')` when it means the database cannot be reached, else unchanged. */
+export function translate(err: unknown): unknown {
   return isUnavailableError(err) ? new AppError('UNAVAILABLE', undefined, undefined, { cause: err }) : err;
 }
 

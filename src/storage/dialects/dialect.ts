@@ -25,12 +25,12 @@ export interface RankedSearchOptions {
 export interface StorageDialect {
   readonly name: 'sqlite' | 'postgres';
   /**
-   * The full-text search of `text`: memories (`m`, every column) with their app's name (`a.name as app_name`)
-   * and a `score` column (higher = better), best first, at most `limit` rows. Every memories query it builds
-   * goes through `scope`, which adds the repository's workspace and filter conditions. Undefined when the
-   * text has no searchable terms.
+   * The full-text search of `text`: rows of memories (`m`, every column) with their app's name
+   * (`a.name as app_name`) and a `score` column (higher = better), best first, at most `limit` rows. Every
+   * memories query it runs goes through `scope`, which adds the repository's workspace and filter
+   * conditions, so only rows `scope` admits are returned. Empty when the text has no searchable terms.
    */
-  rankedSearch(db: Kysely<Database>, text: string, options: RankedSearchOptions): MemoryQuery | undefined;
+  rankedSearch(db: Kysely<Database>, text: string, options: RankedSearchOptions): Promise<readonly Record<string, unknown>[]>;
   /** Runs `fn` inside one transaction that holds the migration lock (so several instances can start at once). */
   withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Executes a multi-statement migration script inside the migration transaction. */

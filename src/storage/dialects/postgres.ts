@@ -14,10 +14,10 @@ const MIGRATION_LOCK_ID = 0x63616972; // "cair"
 export function postgresDialect(): StorageDialect {
   return {
     name: 'postgres',
-    rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): MemoryQuery | undefined {
+    async rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
       const q = analyseQuery(text);
       const terms = q.terms;
-      if (terms.length === 0) return undefined;
+      if (terms.length === 0) return [];
       // Terms are letters and digits only, so joining them with | is a well-formed tsquery.
       const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
       const base = scope(db.selectFrom('memories as m').innerJoin('apps as a', 'a.id', 'm.app_id').selectAll('m').select('a.name as app_name') as unknown as MemoryQuery);
@@ -29,7 +29,8 @@ export function postgresDialect(): StorageDialect {
         // Insertion order last: ids end in random characters, so they would order equal scores
         // differently in two otherwise identical databases.
         .orderBy('m.seq', 'desc')
-        .limit(limit) as unknown as MemoryQuery;
+        .limit(limit)
+        .execute();
     },
     async withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(async (trx) => {
