@@ -192,9 +192,11 @@ function doclistCache(raw: BetterSqlite3.Database) {
     bytes += sizeOf(doclist);
     return doclist;
   };
-  const bitsOf = (rowids: Int32Array) => {
-    const bits = new Uint8Array(((rowids[rowids.length - 1] ?? 0) >> 3) + 1);
-    for (const r of rowids) bits[r >> 3]! |= 1 << (r & 7);
+  /** The bits of ascending `rowids`, starting from `from` (the bits of an earlier, shorter doclist). */
+  const bitsOf = (rowids: Int32Array, added: Iterable<number> = rowids, from?: Uint8Array) => {
+    const bits = bitset(rowids[rowids.length - 1] ?? 0);
+    if (from) bits.set(from);
+    for (const r of added) setBit(bits, r);
     return bits;
   };
   const installTriggers = () => {
@@ -258,10 +260,7 @@ function doclistCache(raw: BetterSqlite3.Database) {
         const rowids = new Int32Array(hit.rowids.length + added.length);
         rowids.set(hit.rowids);
         rowids.set(added, hit.rowids.length);
-        const bits = new Uint8Array(((rowids[rowids.length - 1] ?? 0) >> 3) + 1);
-        bits.set(hit.bits);
-        for (const r of added) bits[r >> 3]! |= 1 << (r & 7);
-        return remember(expression, { rowids, bits, upTo: max });
+        return remember(expression, { rowids, bits: bitsOf(rowids, added, hit.bits), upTo: max });
       }
       const rowids = Int32Array.from(st.ids.all(expression) as number[]);
       return remember(expression, { rowids, bits: bitsOf(rowids), upTo: max });
@@ -292,9 +291,18 @@ function doclistCache(raw: BetterSqlite3.Database) {
   };
 }
 
-function contains(doclist: Doclist, seq: number): boolean {
+/** One bit per seq, for seqs up to `max`. */
+function bitset(max: number): Uint8Array {
+  return new Uint8Array((max >> 3) + 1);
+}
+
+function setBit(bits: Uint8Array, seq: number): void {
+  bits[seq >> 3]! |= 1 << (seq & 7);
+}
+
+function hasBit(bits: Uint8Array, seq: number): boolean {
   const byte = seq >> 3;
-  return byte < doclist.bits.length && (doclist.bits[byte]! & (1 << (seq & 7))) !== 0;
+  return byte < bits.length && (bits[byte]! & (1 << (seq & 7))) !== 0;
 }
 
 /**
@@ -351,14 +359,15 @@ function rankCandidates(terms: readonly string[], names: readonly string[], freq
   if (nameDoclists.some((d) => d.subject)) {
     let max = total;
     for (const seq of seqs) if (seq > max) max = seq;
-    for (const { doclist } of nameDoclists) for (const seq of doclist.rowids) if (seq > max) max = seq;
-    const known = new Uint8Array((max >> 3) + 1);
-    for (const seq of seqs) known[seq >> 3]! |= 1 << (seq & 7);
+    // A doclist's rowids ascend: its last is its highest.
+    for (const { doclist } of nameDoclists) max = Math.max(max, doclist.rowids[doclist.rowids.length - 1] ?? 0);
+    const known = bitset(max);
+    for (const seq of seqs) setBit(known, seq);
     for (const { subject, doclist } of nameDoclists) {
       if (!subject) continue;
       for (const seq of doclist.rowids) {
-        if ((known[seq >> 3]! & (1 << (seq & 7))) !== 0) continue;
-        known[seq >> 3]! |= 1 << (seq & 7);
+        if (hasBit(known, seq)) continue;
+        setBit(known, seq);
         seqs.push(seq);
         scores.push(0);
       }
@@ -366,13 +375,13 @@ function rankCandidates(terms: readonly string[], names: readonly string[], freq
   }
   const length = seqs.length;
   const out = { length, seqs: Int32Array.from(seqs), scores: Float64Array.from(scores), named: new Uint8Array(length) };
-  for (const { doclist } of nameDoclists) for (let i = 0; i < length; i++) if (contains(doclist, out.seqs[i]!)) out.named[i] = 1;
+  for (const { doclist } of nameDoclists) for (let i = 0; i < length; i++) if (hasBit(doclist.bits, out.seqs[i]!)) out.named[i] = 1;
   for (const term of common) {
     const doclist = doclists.get(`"${term}"`);
     const n = doclist.rowids.length;
     // FTS5's own idf (fts5_aux.c), so a common term weighs as one occurrence would in bm25().
     const idf = Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
-    for (let i = 0; i < length; i++) if (contains(doclist, out.seqs[i]!)) out.scores[i]! += idf;
+    for (let i = 0; i < length; i++) if (hasBit(doclist.bits, out.seqs[i]!)) out.scores[i]! += idf;
   }
   return out;
 }
