@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Avatar, Button, CopyButton, Group, Modal, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Avatar, Button, Center, CopyButton, Group, Loader, Modal, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api';
 import { colourFor, initials } from '../format';
@@ -115,5 +115,60 @@ export function ConfirmButton(props: {
         </Stack>
       </Modal>
     </>
+  );
+}
+
+/** A spinner that says what is loading (announced politely), for a page or a section. */
+export function Loading({ label }: { label: string }) {
+  return (
+    <Center py="lg" role="status" aria-live="polite">
+      <Loader size="sm" aria-label={label} />
+    </Center>
+  );
+}
+
+/** A dialog form's buttons: Cancel (disabled while it works) and the submit button. */
+export function FormButtons({ submitLabel, busy, disabled, onCancel }: { submitLabel: string; busy: boolean; disabled?: boolean; onCancel: () => void }) {
+  return (
+    <Group justify="flex-end">
+      <Button variant="default" onClick={onCancel} disabled={busy}>
+        Cancel
+      </Button>
+      <Button type="submit" loading={busy} disabled={disabled}>
+        {submitLabel}
+      </Button>
+    </Group>
+  );
+}
+
+/** A "since" filter's choice. `since` is fixed when the range is chosen, so a query key built from it stays stable. */
+export interface TimeRange {
+  readonly value: string;
+  readonly since: string | null;
+}
+export const ANY_TIME: TimeRange = { value: 'any', since: null };
+
+const TIME_RANGES = [
+  { value: 'any', label: 'Any time', ms: 0 },
+  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
+  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
+  { value: '365d', label: 'Last year', ms: 365 * 24 * 3600_000 },
+] as const;
+
+export function TimeRangeSelect(props: { label: string; value: TimeRange; onChange: (range: TimeRange) => void; ranges?: readonly (typeof TIME_RANGES)[number]['value'][]; w?: number }) {
+  const ranges = props.ranges ? TIME_RANGES.filter((r) => props.ranges!.includes(r.value)) : TIME_RANGES;
+  return (
+    <Select
+      label={props.label}
+      w={props.w ?? 150}
+      allowDeselect={false}
+      value={props.value.value}
+      data={ranges.map((r) => ({ value: r.value, label: r.label }))}
+      onChange={(v) => {
+        const r = TIME_RANGES.find((x) => x.value === v) ?? TIME_RANGES[0];
+        props.onChange({ value: r.value, since: r.ms ? new Date(Date.now() - r.ms).toISOString() : null });
+      }}
+    />
   );
 }

@@ -5,12 +5,12 @@
  * Above it, a stacked bar chart (recharts) of events per day per app over 30 days (`GET /activity/daily`),
  * with the same numbers as a table for screen readers and for anyone who prefers numbers.
  */
-import { Badge, Box, Button, Card, Center, Code, Group, Loader, Select, Stack, Switch, Table, Text, UnstyledButton, useMantineTheme, VisuallyHidden } from '@mantine/core';
+import { Badge, Box, Button, Card, Code, Group, Select, Stack, Switch, Table, Text, UnstyledButton, useMantineTheme, VisuallyHidden } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get } from '../api';
-import { ErrorNotice, PageHeader } from '../components/common';
+import { ANY_TIME, ErrorNotice, Loading, PageHeader, TimeRangeSelect, type TimeRange } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { colourFor, dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
@@ -55,13 +55,6 @@ const ACTIONS: { group: string; items: { value: string; label: string }[] }[] = 
 ];
 const ACTION_LABEL = new Map(ACTIONS.flatMap((g) => g.items.map((i) => [i.value, i.label] as const)));
 
-const TIMES = [
-  { value: 'all', label: 'Any time', ms: 0 },
-  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
-  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
-] as const;
-
 const CREDENTIAL_LABEL: Record<string, string> = { api_key: 'key', session: 'dashboard', oauth_access_token: 'app token', client_credentials: 'client', cli: 'command line', browser: 'browser' };
 
 function actionColour(action: string): string {
@@ -75,7 +68,7 @@ export function ActivityPage() {
   const [action, setAction] = useState<string | null>(null);
   const [app, setApp] = useState<string | null>(null);
   const [credential, setCredential] = useState<string | null>(null);
-  const [time, setTime] = useState<{ value: string; since: string | null }>({ value: 'all', since: null });
+  const [time, setTime] = useState<TimeRange>(ANY_TIME);
 
   const daily = useQuery({ queryKey: ['activity', 'daily'], queryFn: () => get<DailyCounts>('/activity/daily', { days: 30 }) });
   const facets = useQuery({ queryKey: ['memories', 'facets'], queryFn: () => get<Facets>('/memories/facets') });
@@ -150,17 +143,7 @@ export function ActivityPage() {
         <Group gap="sm" align="flex-end" wrap="wrap">
           <Select label="Action" w={220} clearable placeholder="All actions" data={ACTIONS} value={action} onChange={setAction} />
           <Select label="App" w={200} clearable placeholder="All apps" data={apps} value={app} onChange={setApp} />
-          <Select
-            label="When"
-            w={170}
-            allowDeselect={false}
-            data={TIMES.map((t) => ({ value: t.value, label: t.label }))}
-            value={time.value}
-            onChange={(v) => {
-              const t = TIMES.find((x) => x.value === v) ?? TIMES[0];
-              setTime({ value: t.value, since: t.ms ? new Date(Date.now() - t.ms).toISOString() : null });
-            }}
-          />
+          <TimeRangeSelect label="When" w={170} ranges={['any', '24h', '7d', '30d']} value={time} onChange={setTime} />
           {credential ? (
             <Button variant="light" size="sm" onClick={() => setCredential(null)} aria-label={`Show all credentials (now only ${credential})`}>
               Credential {short(credential)} ✕
@@ -174,7 +157,7 @@ export function ActivityPage() {
                 setAction(null);
                 setApp(null);
                 setCredential(null);
-                setTime({ value: 'all', since: null });
+                setTime(ANY_TIME);
               }}
             >
               Clear filters
@@ -183,9 +166,7 @@ export function ActivityPage() {
         </Group>
         {log.isError ? <ErrorNotice error={log.error} title="The activity could not be loaded" /> : null}
         {log.isPending ? (
-          <Center py="lg" role="status" aria-live="polite">
-            <Loader size="sm" aria-label="Loading activity" />
-          </Center>
+          <Loading label="Loading activity" />
         ) : events.length === 0 ? (
           <Card withBorder>
             <Text size="sm">{filtered ? 'Nothing matches these filters.' : 'Nothing has happened in this workspace yet.'}</Text>

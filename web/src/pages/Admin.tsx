@@ -5,12 +5,12 @@
  * and a one-time set-password link (`POST /admin/users/:id/password-reset`), shown once to pass on privately.
  * An administrator cannot disable themself (the server refuses with 409; the page offers no button).
  */
-import { Alert, Badge, Center, Code, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { get, post } from '../api';
-import { ConfirmButton, CopyValue, ErrorNotice, PageHeader, PersonAvatar } from '../components/common';
+import { ConfirmButton, CopyValue, ErrorNotice, Loading, PageHeader, PersonAvatar } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
@@ -81,9 +81,7 @@ export function AdminPage() {
     <>
       <PageHeader title="Admin" description="Everyone with an account on this Cairn." />
       {users.isPending ? (
-        <Center py="lg" role="status" aria-live="polite">
-          <Loader size="sm" aria-label="Loading users" />
-        </Center>
+        <Loading label="Loading users" />
       ) : users.isError ? (
         <ErrorNotice error={users.error} title="Users could not be loaded" />
       ) : (

@@ -6,13 +6,13 @@
  * Endpoints: GET /connections, DELETE /connections/:id, GET /oauth-clients, POST /oauth-clients,
  * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md).
  */
-import { Alert, Anchor, Badge, Button, Center, Checkbox, Code, Group, Loader, Modal, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { del, get, post } from '../api';
-import { ConfirmButton, CopyValue, ErrorNotice, PageHeader } from '../components/common';
+import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, Loading, PageHeader } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
@@ -50,14 +50,6 @@ function When({ iso, never = 'never' }: { iso: string | null; never?: string }) 
     <time dateTime={iso} title={dateTime(iso)}>
       {relativeTime(iso)}
     </time>
-  );
-}
-
-function Loading({ label }: { label: string }) {
-  return (
-    <Center py="lg" role="status" aria-live="polite">
-      <Loader size="sm" aria-label={label} />
-    </Center>
   );
 }
 
@@ -396,21 +388,14 @@ function NewClientModal({ opened, onClose, onCreated }: { opened: boolean; onClo
             </Text>
           ) : null}
           {create.isError ? <ErrorNotice error={create.error} title="The client was not created" /> : null}
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={() => {
-                reset();
-                onClose();
-              }}
-              disabled={create.isPending}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create client
-            </Button>
-          </Group>
+          <FormButtons
+            submitLabel="Create client"
+            busy={create.isPending}
+            onCancel={() => {
+              reset();
+              onClose();
+            }}
+          />
         </Stack>
       </form>
     </Modal>

@@ -10,7 +10,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { del, get, post } from '../api';
-import { ConfirmButton, CopyValue, ErrorNotice, PageHeader } from '../components/common';
+import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, PageHeader } from '../components/common';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
 import { SCOPES, type ApiKey, type CreatedKey, type RotatedKey, type Scope } from '../types';
@@ -296,21 +296,15 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
             </Text>
           ) : null}
           {create.isError ? <ErrorNotice error={create.error} title="The key was not created" /> : null}
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={() => {
-                reset();
-                onClose();
-              }}
-              disabled={create.isPending}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending} disabled={!name.trim() || scopes.length === 0 || dateMissing}>
-              Create
-            </Button>
-          </Group>
+          <FormButtons
+            submitLabel="Create"
+            busy={create.isPending}
+            disabled={!name.trim() || scopes.length === 0 || dateMissing}
+            onCancel={() => {
+              reset();
+              onClose();
+            }}
+          />
         </Stack>
       </form>
     </Modal>

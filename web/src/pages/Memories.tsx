@@ -38,7 +38,7 @@ import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError, get, patch, post } from '../api';
-import { CopyValue, ErrorNotice, PageHeader, PersonAvatar } from '../components/common';
+import { ANY_TIME, CopyValue, ErrorNotice, PageHeader, PersonAvatar, TimeRangeSelect, type TimeRange } from '../components/common';
 import { ArchiveIcon, RestoreIcon, SearchIcon, TrashIcon } from '../components/icons';
 import { colourFor, dateTime, initials, relativeTime } from '../format';
 import { useMe } from '../me';
@@ -48,14 +48,6 @@ const PAGE = 100;
 const SEARCH_LIMIT = 100;
 const UNDO_MS = 6000;
 const BULK_MAX = 500;
-
-const TIMES = [
-  { value: 'any', label: 'Any time', ms: 0 },
-  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
-  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
-  { value: '365d', label: 'Last year', ms: 365 * 24 * 3600_000 },
-] as const;
 
 const STATES: { value: MemoryState; label: string }[] = [
   { value: 'active', label: 'Active' },
@@ -67,12 +59,10 @@ interface Filters {
   app: string | null;
   author: string | null;
   state: MemoryState;
-  time: string;
-  /** Fixed when the time filter is chosen, so the query key stays stable while the person scrolls. */
-  since: string | null;
+  created: TimeRange;
 }
 
-const NO_FILTERS: Filters = { app: null, author: null, state: 'active', time: 'any', since: null };
+const NO_FILTERS: Filters = { app: null, author: null, state: 'active', created: ANY_TIME };
 
 export function MemoriesPage() {
   const me = useMe();
@@ -85,7 +75,7 @@ export function MemoriesPage() {
   const [openId, setOpenId] = useState<string | null>(null);
 
   const facets = useQuery({ queryKey: ['memories', 'facets'], queryFn: () => get<Facets>('/memories/facets') });
-  const wire = { app: filters.app, author: filters.author, state: filters.state, since: filters.since };
+  const wire = { app: filters.app, author: filters.author, state: filters.state, since: filters.created.since };
 
   const list = useInfiniteQuery({
     queryKey: ['memories', 'list', wire],
@@ -142,7 +132,7 @@ export function MemoriesPage() {
   );
 
   const total = facets.data ? facets.data.counts.active + facets.data.counts.archived + facets.data.counts.deleted : null;
-  const filtered = searching || filters.app !== null || filters.author !== null || filters.state !== 'active' || filters.time !== 'any';
+  const filtered = searching || filters.app !== null || filters.author !== null || filters.state !== 'active' || filters.created.since !== null;
   const counts = facets.data?.counts;
 
   return (
@@ -191,17 +181,7 @@ export function MemoriesPage() {
               data={STATES}
               onChange={(v) => setFilters((f) => ({ ...f, state: (v as MemoryState | null) ?? 'active' }))}
             />
-            <Select
-              label="Created"
-              w={150}
-              allowDeselect={false}
-              value={filters.time}
-              data={TIMES.map((t) => ({ value: t.value, label: t.label }))}
-              onChange={(v) => {
-                const t = TIMES.find((x) => x.value === v) ?? TIMES[0];
-                setFilters((f) => ({ ...f, time: t.value, since: t.ms ? new Date(Date.now() - t.ms).toISOString() : null }));
-              }}
-            />
+            <TimeRangeSelect label="Created" value={filters.created} onChange={(created) => setFilters((f) => ({ ...f, created }))} />
           </Group>
 
           <Group justify="space-between" mih={36} wrap="wrap" gap="xs">

@@ -5,11 +5,11 @@
  *
  * Endpoints: GET /sessions, DELETE /sessions/:id, POST /sessions/revoke-others (docs/dashboard-api.md).
  */
-import { Badge, Center, Code, Loader, Paper, Stack, Text } from '@mantine/core';
+import { Badge, Code, Paper, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { del, get, post } from '../api';
-import { ConfirmButton, ErrorNotice, PageHeader } from '../components/common';
+import { ConfirmButton, ErrorNotice, Loading, PageHeader } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import type { Session } from '../types';
@@ -109,9 +109,7 @@ export function SessionsPage() {
         now can show an earlier time.
       </Text>
       {sessions.isPending ? (
-        <Center py="lg" role="status" aria-live="polite">
-          <Loader size="sm" aria-label="Loading sessions" />
-        </Center>
+        <Loading label="Loading sessions" />
       ) : sessions.isError ? (
         <ErrorNotice error={sessions.error} title="Sessions could not be loaded" />
       ) : (
