@@ -50,3 +50,12 @@ export function watchPage(page: Page, baseUrl: string): PageProblems {
 export async function phoneContext(browser: TestBrowser): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
 }
+
+/**
+ * Chooses `option` in the Mantine Select labelled `label` (a combobox with a listbox) within `scope`: the page,
+ * or a dialog whose selects list their options inside it.
+ */
+export async function pickOption(scope: Pick<Page, 'getByRole'>, label: string, option: string): Promise<void> {
+  await scope.getByRole('combobox', { name: label, exact: true }).click();
+  await scope.getByRole('option', { name: option, exact: true }).click();
+}

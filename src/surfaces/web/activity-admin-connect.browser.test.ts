@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
-import { phoneContext, signIn, watchPage } from '../../testing/dashboard-browser.js';
+import { phoneContext, pickOption, signIn, watchPage } from '../../testing/dashboard-browser.js';
 import { SEED_ADMIN, SEED_OTHER, seedDashboard } from '../../testing/dashboard-seed.js';
 import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
 
@@ -27,11 +26,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-async function pick(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: label, exact: true }).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
-}
 
 describe('Connect a client', () => {
   test('each client’s set-up names this server, and a key made for Claude Code is in its snippet and works', async () => {
@@ -79,12 +73,12 @@ describe('Activity', () => {
     expect(await page.locator('[data-action="memory.create"]').filter({ hasText: 'cursor' }).count()).toBe(3);
     expect(await page.locator('[data-action="oauth_grant.create"]').count()).toBe(1);
 
-    await pick(page, 'App', 'cursor');
+    await pickOption(page, 'App', 'cursor');
     await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes('cursor')) && (await rows.count()) > 0).toBe(true);
     expect(await rows.count()).toBeGreaterThanOrEqual(3);
 
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await pick(page, 'Action', 'Memory written');
+    await pickOption(page, 'Action', 'Memory written');
     await expect.poll(() => page.locator('[data-activity-row]:not([data-action="memory.create"])').count()).toBe(0);
     // Pressing a row's credential shows that credential's events only.
     const credential = page.locator('[data-action="memory.create"]').filter({ hasText: 'claude-code' }).first().getByRole('button', { name: /^key key_/ });

@@ -2,7 +2,7 @@ import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@model
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
-import { signIn, watchPage, type PageProblems } from '../../testing/dashboard-browser.js';
+import { pickOption, signIn, watchPage, type PageProblems } from '../../testing/dashboard-browser.js';
 import { startCallbackServer, startLiveServer, type CallbackServer, type LiveServer } from '../../testing/live-server.js';
 import { InMemoryOAuthClient } from '../../testing/oauth-test-client.js';
 
@@ -126,10 +126,10 @@ describe('an administrator’s first hour with the dashboard', () => {
   test('search and filter narrow the list', async () => {
     await page.getByLabel('Search memories').fill('Kepler');
     await expect.poll(() => page.locator('[data-memory-row]').count()).toBe(2);
-    await pick('App', 'e2e desktop');
+    await pickOption(page, 'App', 'e2e desktop');
     await expect.poll(() => page.locator('[data-memory-row]').count()).toBe(1);
     expect(await page.locator('[data-memory-row]').first().textContent()).toContain('staging cluster');
-    await pick('App', 'All apps');
+    await pickOption(page, 'App', 'All apps');
     await page.getByLabel('Search memories').fill('');
     await expect.poll(() => page.locator('[data-memory-row]').count()).toBe(4);
   });
@@ -149,6 +149,8 @@ describe('an administrator’s first hour with the dashboard', () => {
     await memoryRow('deploy freeze').getByRole('button', { name: 'Delete' }).click();
     await memoryRow('deploy freeze').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Undo' }).click();
+    // The offer closes (its exit animation may keep it in the page a moment), and the memory is back.
+    await page.getByRole('button', { name: 'Undo' }).waitFor({ state: 'detached' });
     await memoryRow('deploy freeze').waitFor();
     expect(textOf(await agent.callTool({ name: 'search_memory', arguments: { query: 'deploy freeze' } }))).toContain('20 December');
 
@@ -232,10 +234,4 @@ describe('an administrator’s first hour with the dashboard', () => {
 async function me(): Promise<{ workspace: { id: string } }> {
   const res = await page.request.get(`${server.url}/dashboard/api/v1/me`);
   return (await res.json()) as { workspace: { id: string } };
-}
-
-/** Chooses `option` in the select labelled `label` (a Mantine Select: a combobox with a listbox). */
-async function pick(label: string, option: string): Promise<void> {
-  await page.getByRole('textbox', { name: label }).or(page.getByRole('combobox', { name: label })).first().click();
-  await page.getByRole('option', { name: option }).click();
 }

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
-import { phoneContext, signIn, watchPage } from '../../testing/dashboard-browser.js';
+import { phoneContext, pickOption, signIn, watchPage } from '../../testing/dashboard-browser.js';
 import { SEED_ADMIN, seedDashboard, type Seeded } from '../../testing/dashboard-seed.js';
 import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
 
@@ -31,11 +31,6 @@ afterAll(async () => {
 const rows = (page: Page): Locator => page.locator('[data-memory-row]');
 const row = (page: Page, text: string): Locator => rows(page).filter({ hasText: text });
 
-async function pick(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: label, exact: true }).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
-}
-
 async function rest(method: string, path: string, key: string, body?: unknown): Promise<number> {
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
@@ -62,18 +57,18 @@ describe('Memories', () => {
     expect(await row(page, 'pnpm').textContent()).toContain('claude-code');
     expect(await page.getByRole('main').textContent()).toContain('7 active · 1 archived · 0 deleted');
 
-    await pick(page, 'App', 'cursor');
+    await pickOption(page, 'App', 'cursor');
     await expect.poll(() => rows(page).count()).toBe(3);
     for (const text of await rows(page).allTextContents()) expect(text).toContain('cursor');
 
-    await pick(page, 'App', 'All apps');
-    await pick(page, 'State', 'Archived');
+    await pickOption(page, 'App', 'All apps');
+    await pickOption(page, 'State', 'Archived');
     await expect.poll(() => rows(page).count()).toBe(1);
     expect(await rows(page).first().textContent()).toContain('peanuts');
 
-    await pick(page, 'State', 'Active');
+    await pickOption(page, 'State', 'Active');
     const listRequest = page.waitForRequest((r) => r.url().includes('/dashboard/api/v1/memories?') && r.url().includes('since='));
-    await pick(page, 'Created', 'Last 24 hours');
+    await pickOption(page, 'Created', 'Last 24 hours');
     const since = Date.parse(new URL((await listRequest).url()).searchParams.get('since')!);
     expect(Math.abs(Date.now() - 24 * 3600_000 - since)).toBeLessThan(60_000);
     await expect.poll(() => rows(page).count()).toBe(7);
@@ -130,7 +125,7 @@ describe('Memories', () => {
     await expect.poll(() => rows(page).count()).toBe(7);
     expect((await memoriesOverRest('archived')).map((m) => m.content)).toEqual([expect.stringContaining('peanuts')]);
 
-    await pick(page, 'State', 'Archived');
+    await pickOption(page, 'State', 'Archived');
     await row(page, 'peanuts').getByRole('button', { name: 'Restore' }).click();
     await expect.poll(() => rows(page).count()).toBe(0);
     await expect.poll(async () => (await memoriesOverRest()).some((m) => m.content.includes('peanuts'))).toBe(true);
@@ -202,8 +197,7 @@ describe('API keys', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('reader');
     await dialog.getByRole('checkbox', { name: 'Write memories' }).uncheck();
-    await dialog.getByRole('combobox', { name: 'Expires' }).click();
-    await page.getByRole('option', { name: 'In 7 days' }).click();
+    await pickOption(dialog, 'Expires', 'In 7 days');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
     const key = ((await dialog.locator('code').filter({ hasText: /^cairn_sk_/ }).first().textContent()) ?? '').trim();
     expect(key).toMatch(/^cairn_sk_/);
@@ -237,8 +231,7 @@ describe('API keys', () => {
       await page.locator(`[data-key-row="${current.id}"]`).getByRole('button', { name: 'Rotate' }).click();
       const confirm = page.getByRole('dialog', { name: `Rotate “${name}”?` });
       if (grace) {
-        await confirm.getByRole('combobox', { name: 'The old key' }).click();
-        await confirm.getByRole('option', { name: grace }).click();
+        await pickOption(confirm, 'The old key', grace);
       }
       await confirm.getByRole('button', { name: 'Rotate key' }).click();
       const shown = page.getByRole('dialog', { name: `New key for “${name}”` });
