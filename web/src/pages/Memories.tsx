@@ -252,6 +252,11 @@ export function MemoriesPage() {
   );
 }
 
+/** Puts memories in `state`, in as many bulk-update calls as the endpoint's limit needs. */
+async function setState(ids: readonly string[], state: MemoryState): Promise<void> {
+  for (let i = 0; i < ids.length; i += BULK_MAX) await post('/memories/bulk-update', { ids: ids.slice(i, i + BULK_MAX), state });
+}
+
 /**
  * Applies a state change at once and offers to undo it. The rows leave the list straight away (`hidden`),
  * and come back if the change fails or is undone.
@@ -277,7 +282,7 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
       if (ids.length === 0) return;
       show(ids, false);
       try {
-        for (let i = 0; i < ids.length; i += BULK_MAX) await post('/memories/bulk-update', { ids: ids.slice(i, i + BULK_MAX), state: to });
+        await setState(ids, to);
       } catch (e) {
         show(ids, true);
         notifications.show({ color: 'red', title: 'That did not work', message: e instanceof Error ? e.message : String(e) });
@@ -301,7 +306,7 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
               onClick={async () => {
                 notifications.hide(id);
                 try {
-                  for (let i = 0; i < ids.length; i += BULK_MAX) await post('/memories/bulk-update', { ids: ids.slice(i, i + BULK_MAX), state: from });
+                  await setState(ids, from);
                   notifications.show({ message: `${what} back as before.`, autoClose: 2500 });
                 } catch (e) {
                   notifications.show({ color: 'red', title: 'Undo did not work', message: e instanceof Error ? e.message : String(e) });
@@ -529,7 +534,7 @@ function MemoryDrawer(props: {
       try {
         parsed = JSON.parse(metadata || '{}');
       } catch {
-        throw new ApiError(400, 'VALIDATION', 'Metadata must be a JSON object, such as {"project": "billing"}.', undefined);
+        parsed = undefined;
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw new ApiError(400, 'VALIDATION', 'Metadata must be a JSON object, such as {"project": "billing"}.', undefined);
