@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); never a browser downloaded by Playwright. */
 export const CHROMIUM_PATH = process.env.CAIRN_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -41,4 +41,20 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await browser.close();
     },
   };
+}
+
+/**
+ * Approves an OAuth consent page and waits until the browser has landed on the client's redirect URI and
+ * loaded it, as a person sees "You can close this window" before closing it.
+ *
+ * Waiting matters: closing a page or context while Chromium commits a navigation can hang for ever
+ * (Chromium acknowledges the close and drops it; microsoft/playwright#42068, crbug 536385539). The
+ * callback server hears the redirect before the browser commits it, so "the code arrived" is not "the
+ * page is settled": the dashboard's end-to-end test hung in about one run in five until it waited here.
+ */
+export async function approveConsent(page: Page, redirectUri: string): Promise<void> {
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(redirectUri), { waitUntil: 'load' }),
+    page.click('button[name=decision][value=approve]'),
+  ]);
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
+import { approveConsent, launchBrowser, type TestBrowser } from '../../testing/browser.js';
 import { startCallbackServer, startLiveServer, type CallbackServer, type LiveServer } from '../../testing/live-server.js';
 import { InMemoryOAuthClient } from '../../testing/oauth-test-client.js';
 import { selfSignedCertificate } from '../../testing/self-signed-certificate.js';
@@ -79,7 +79,7 @@ async function loginAndConsent(page: Page, authorizationUrl: URL, email: string,
   const consent = await page.content();
   expect(consent).toContain(clientName);
   expect(consent).toContain('127.0.0.1');
-  await page.click('button[name=decision][value=approve]');
+  await approveConsent(page, callback.redirectUri);
 }
 
 async function connectWithBrowser(provider: InMemoryOAuthClient, email: string, clientName?: string): Promise<Client> {

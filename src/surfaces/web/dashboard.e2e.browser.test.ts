@@ -1,7 +1,7 @@
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
+import { approveConsent, launchBrowser, type TestBrowser } from '../../testing/browser.js';
 import { pickOption, signIn, watchPage, type PageProblems } from '../../testing/dashboard-browser.js';
 import { startCallbackServer, startLiveServer, type CallbackServer, type LiveServer } from '../../testing/live-server.js';
 import { InMemoryOAuthClient } from '../../testing/oauth-test-client.js';
@@ -185,7 +185,7 @@ describe('an administrator’s first hour with the dashboard', () => {
     const consent = await context.newPage();
     await consent.goto(provider.authorizationUrls.at(-1)!.href);
     expect(await consent.content()).toContain('Cairn e2e client');
-    await consent.click('button[name=decision][value=approve]');
+    await approveConsent(consent, callback.redirectUri);
     const query = await arrived;
     await consent.close();
     await first.finishAuth(query);
