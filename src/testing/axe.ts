@@ -11,6 +11,13 @@ import type { Page } from 'playwright-core';
 const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export async function axeViolations(page: Page, options: { include?: string; disable?: readonly string[] } = {}): Promise<string[]> {
+  // Colours measured mid-transition (a dialog fading in over its overlay) are neither the start nor the end
+  // state: wait for every finite animation and CSS transition to finish first (spinners run for ever).
+  await page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+  });
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(source);
   return page.evaluate(
     async ({ include, disable }) => {

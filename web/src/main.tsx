@@ -18,6 +18,8 @@ const theme = createTheme({
   defaultRadius: 'md',
   // Filled buttons and badges pick black or white text by their colour's luminance.
   autoContrast: true,
+  // People who ask their system for reduced motion get dialogs, drawers and menus without animation.
+  respectReducedMotion: true,
   // Dialogs' close buttons are icons: give them a name.
   components: {
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
