@@ -1,5 +1,13 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { createMcpHandler, McpServer, validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  McpServer,
+  validateHostHeader,
+  validateOriginHeader,
+  WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
+} from '@modelcontextprotocol/server';
 import { hasScope } from '../../core/scopes.js';
 import type { Principal } from '../../core/principal.js';
 import { AppError, insufficientScope } from '../../errors/app-error.js';
@@ -32,7 +40,7 @@ const INSTRUCTIONS =
  */
 export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
   const handler = createMcpHandler((ctx) => buildServer(deps, ctx.authInfo), {
-    legacy: 'stateless',
+    legacy: 'reject',
     maxRequestBodySize: deps.bodyLimit,
     onerror: (err) => app.log.debug({ err }, 'mcp request rejected'),
   });
@@ -62,7 +70,11 @@ export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
       });
-      const response = await handler.fetch(toWebRequest(request, abort.signal), { authInfo, parsedBody: request.body });
+      const webRequest = toWebRequest(request, abort.signal);
+      const options = { authInfo, parsedBody: request.body };
+      const response = (await isLegacyRequest(webRequest, request.body, { maxRequestBodySize: deps.bodyLimit }))
+        ? await serveLegacy(deps, webRequest, options)
+        : await handler.fetch(webRequest, options);
       if (!isToolCall(request.body)) return reply.send(response);
       // A tool call's answer is complete and small: read it, so that a store outage inside the tool can
       // become a 503 like on every other data route instead of a 200 carrying an error.
@@ -74,6 +86,29 @@ export const mcpSurface: FastifyPluginAsync<McpDeps> = async (app, deps) => {
     },
   });
 };
+
+/**
+ * 2025-era (stateless) traffic, routed here with the SDK's own `isLegacyRequest` as its docs advise for a
+ * hand-wired legacy leg: a fresh server per request, as the SDK's stateless fallback does, but answering
+ * with one JSON body (`enableJsonResponse`, which the Streamable HTTP transport allows) instead of a
+ * one-event SSE stream. Every legacy answer here is a single response, so the stream bought nothing and
+ * cost about a millisecond per call (the stream's set-up and teardown; bench/search-latency.ts).
+ */
+async function serveLegacy(deps: McpDeps, request: Request, options: { authInfo: AuthInfo; parsedBody: unknown }): Promise<Response> {
+  if (request.method !== 'POST') {
+    // Stateless serving has no session to stream (GET) or end (DELETE); the same answer as the SDK's fallback.
+    return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }, { status: 405, headers: { allow: 'POST' } });
+  }
+  const server = buildServer(deps, options.authInfo);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: deps.bodyLimit });
+  await server.connect(transport);
+  try {
+    return await transport.handleRequest(request, options);
+  } finally {
+    void transport.close().catch(() => undefined);
+    void server.close().catch(() => undefined);
+  }
+}
 
 function buildServer(deps: McpDeps, authInfo: AuthInfo | undefined): McpServer {
   // The tool set is fixed for the life of the process, so Cairn never sends tools/list_changed. Saying so
