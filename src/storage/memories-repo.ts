@@ -93,7 +93,7 @@ export class KyselyMemoryStore implements MemoryStore {
   }
 
   async search(scope: WorkspaceScope, query: SearchQuery): Promise<SearchHit[]> {
-    const rows = await this.dialect.rankedSearch(this.db, query.text, { limit: query.limit, scope: (q) => filtered(inWorkspace(q, scope), query) });
+    const rows = await this.dialect.rankedSearch(this.db, query.text, { limit: query.limit, scope: (q) => filtered(inWorkspace(q, scope), query), scopeKey: scope.workspaceId });
     return rows.map((r) => ({ memory: toMemory(r as Row), score: Number((r as { score: unknown }).score) }));
   }
 

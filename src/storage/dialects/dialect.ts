@@ -16,6 +16,8 @@ export interface RankedSearchOptions {
   readonly limit: number;
   /** Adds `m.workspace_id = …` and the search's filters to a query over `memories as m`. */
   readonly scope: (q: MemoryQuery) => MemoryQuery;
+  /** Names the scope (its workspace) so a dialect may learn how it behaves across searches; never used to widen it. */
+  readonly scopeKey?: string;
 }
 
 /**

@@ -214,6 +214,35 @@ describe('SQLite search agrees with the one-statement reference', () => {
     expect(await search(cyd, 'coffee music')).toEqual([]);
   });
 
+  it('sizes its first read by the share of candidates the workspace admitted before, with the same results', async () => {
+    // Counts the scoped reads (the only statements over json_each) of each search.
+    const proto = Object.getPrototypeOf(raw.prepare('SELECT 1')) as { all: (...args: unknown[]) => unknown[] };
+    const all = proto.all;
+    let reads = 0;
+    proto.all = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source.includes('json_each')) reads++;
+      return all.apply(this, args);
+    };
+    try {
+      const readsFor = async (text: string) => {
+        reads = 0;
+        await expectSame(bob, text, 10);
+        return reads;
+      };
+      // bob holds a quarter of the memories: a first read of 16 candidates admits about 4 of the 10 wanted.
+      const question = 'Does Melanie like pottery, a comet or falafel with friends?';
+      expect(await readsFor(question)).toBeGreaterThan(1);
+      for (const q of QUESTIONS) await expectSame(bob, q, 10);
+      // Having learned the share, one read finds the top 10.
+      expect(await readsFor(question)).toBe(1);
+      // What ada's searches teach (three quarters) does not shrink bob's first read.
+      for (const q of QUESTIONS) await expectSame(ada, q, 10);
+      expect(await readsFor(question)).toBe(1);
+    } finally {
+      proto.all = all;
+    }
+  });
+
   it('sees additions, changes and deletions at once: cached doclists are dropped when the index changes', async () => {
     const first = await expectSame(ada, 'zebra coffee', 20);
     // Change the best hit so it no longer holds a common term, and a memory without "coffee" so it does.

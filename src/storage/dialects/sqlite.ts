@@ -16,9 +16,10 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
   const frequencies = documentFrequencies(raw);
   const doclists = doclistCache(raw);
   const prepared = statementCache(raw);
+  const yields = scopeYields();
   return {
     name: 'sqlite',
-    async rankedSearch(db: Kysely<Database>, text: string, { limit, scope }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
+    async rankedSearch(db: Kysely<Database>, text: string, { limit, scope, scopeKey }: RankedSearchOptions): Promise<readonly Record<string, unknown>[]> {
       const { terms, names } = analyseQuery(text);
       if (terms.length === 0) return [];
       // One connection for the whole search: Kysely's mutex keeps any transaction of another caller from
@@ -26,7 +27,7 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
       return db.connection().execute(async (conn) => {
         try {
           const candidates = rankCandidates(terms, names, frequencies(), doclists);
-          return topRows(conn, prepared, candidates, names, limit, scope);
+          return topRows(conn, prepared, candidates, names, limit, scope, yields.for(scopeKey));
         } catch (err) {
           // These statements bypass Kysely's driver, so they map "database unreachable" as it does.
           throw translate(err);
@@ -386,8 +387,16 @@ function rankCandidates(terms: readonly string[], names: readonly string[], freq
   return out;
 }
 
-/** How many candidates the first scoped read fetches, as a multiple of `limit`; each further read fetches 4× more. */
-const FIRST_READ = 4;
+/**
+ * How many candidates the first scoped read fetches: `limit` × FIRST_READ, divided by the share of
+ * candidates this scope admitted in its earlier searches, and at least MIN_READ. Each further read fetches
+ * at least 4× more, and enough to expect the missing rows at the share seen so far. Tuned at 100k memories
+ * (bench/search-latency.ts, docs/search.md): reading 40 rows where 16 do cost a search 0.3 ms at p50.
+ */
+const FIRST_READ = 1.5;
+const MIN_READ = 16;
+/** A scope that admitted nothing yet is taken to admit 1 in 64, so one first read stays bounded. */
+const MIN_YIELD = 1 / 64;
 
 /**
  * The `limit` best candidates that `scope` admits, read in full. Candidates are read best first by their
@@ -397,7 +406,15 @@ const FIRST_READ = 4;
  * (insertion order: ids end in random characters, so they would order equal scores differently in two
  * otherwise identical databases).
  */
-function topRows(db: Kysely<Database>, prepared: (sql: string) => BetterSqlite3.Statement, candidates: Candidates, names: readonly string[], limit: number, scope: RankedSearchOptions['scope']): Row[] {
+function topRows(
+  db: Kysely<Database>,
+  prepared: (sql: string) => BetterSqlite3.Statement,
+  candidates: Candidates,
+  names: readonly string[],
+  limit: number,
+  scope: RankedSearchOptions['scope'],
+  yieldOf?: ScopeYield,
+): Row[] {
   const boost = 1 + NAME_BOOST;
   const { length, seqs, scores, named } = candidates;
   const bounds = new Float64Array(length);
@@ -406,7 +423,9 @@ function topRows(db: Kysely<Database>, prepared: (sql: string) => BetterSqlite3.
   const rows: Row[] = [];
   // Every candidate whose bound is at least `cut` has been read.
   let cut = Infinity;
-  let size = Math.max(FIRST_READ * limit, 32);
+  let size = yieldOf ? Math.max(Math.ceil((FIRST_READ * limit) / yieldOf.expected()), MIN_READ) : Math.max(4 * limit, 32);
+  let asked = 0;
+  let admitted = 0;
   for (;;) {
     const unread: number[] = [];
     for (let i = 0; i < length; i++) if (bounds[i]! < cut) unread.push(i);
@@ -428,6 +447,8 @@ function topRows(db: Kysely<Database>, prepared: (sql: string) => BetterSqlite3.
         .select(['a.name as app_name', nameBoost(names).as('name_boost')]) as unknown as MemoryQuery,
     ).compile();
     const read = prepared(query.sql).all(...(query.parameters as unknown[]));
+    asked += batch.length;
+    admitted += read.length;
     const index = new Map(batch.map((i) => [seqs[i]!, i]));
     for (const { name_boost: like, ...row } of read as Record<string, unknown>[]) {
       const i = index.get(Number(row.seq))!;
@@ -441,9 +462,41 @@ function topRows(db: Kysely<Database>, prepared: (sql: string) => BetterSqlite3.
       for (let i = 0; i < length; i++) if (bounds[i]! < cut && bounds[i]! > best) best = bounds[i]!;
       if (best < rows[limit - 1]!.score) break;
     }
-    size *= 4;
+    const missing = limit - rows.length;
+    size = yieldOf && missing > 0 ? Math.max(size * 4, Math.ceil((FIRST_READ * missing * asked) / Math.max(admitted, 1))) : size * 4;
   }
+  if (asked > 0) yieldOf?.observe(admitted / asked);
   return rows;
+}
+
+/** What share of the candidates a scope admitted in its recent searches. */
+interface ScopeYield {
+  expected(): number;
+  observe(share: number): void;
+}
+
+/**
+ * The yields of the most recent 1,024 scopes (workspaces), each a moving average over its searches. The
+ * full-text doclists hold every workspace's memories, so a workspace holding most of them finds its top
+ * rows in the first few candidates and one holding a tenth needs ten times as many; learning the share
+ * sizes the first read for both. It only sizes reads: the rows returned are the same whatever it says.
+ */
+function scopeYields(): { for(key: string | undefined): ScopeYield | undefined } {
+  const shares = new Map<string, number>();
+  return {
+    for(key) {
+      if (key === undefined) return undefined;
+      return {
+        expected: () => shares.get(key) ?? 1,
+        observe(share) {
+          const before = shares.get(key);
+          shares.delete(key);
+          shares.set(key, Math.max(MIN_YIELD, before === undefined ? share : 0.7 * before + 0.3 * share));
+          if (shares.size > 1024) shares.delete(shares.keys().next().value!);
+        },
+      };
+    },
+  };
 }
 
 /** Prepared statements by SQL text, the most recently used 32. */
