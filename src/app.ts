@@ -137,6 +137,7 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     accounts: services.accounts,
     audit: services.audit,
     clock: services.oauth.clock,
+    appControls: services.appControls,
     onAccessChanged: () => {
       services.verifier.clear();
       services.accessTokens.clear();

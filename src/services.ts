@@ -18,6 +18,8 @@ import { KyselyApiKeyStore } from './storage/api-keys-repo.js';
 import { KyselyAuditStore } from './storage/audit-repo.js';
 import type { Storage } from './storage/db.js';
 import { KyselyMemoryStore } from './storage/memories-repo.js';
+import { AppAccessGuard } from './core/apps/app-access-guard.js';
+import { AppControls } from './core/apps/app-controls.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
@@ -60,6 +62,9 @@ export interface Services {
   readonly accessLog: BufferedAccessLog;
   readonly audit: KyselyAuditStore;
   readonly apps: KyselyAppStore;
+  /** App controls (pause, read-only), asked by every memory operation; told of changes made here. */
+  readonly appAccess: AppAccessGuard;
+  readonly appControls: AppControls;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
   /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
@@ -79,6 +84,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
   const keyStore = new KyselyApiKeyStore(db);
   const audit = new KyselyAuditStore(db);
   const apps = new KyselyAppStore(db);
+  // Cached like credentials: a pause reaches other instances within CAIRN_AUTH_CACHE_TTL_SECONDS.
+  const appAccess = new AppAccessGuard(apps, clock, { ttlMs: config.auth.cacheTtlMs, maxEntries: config.auth.cacheMaxEntries });
   const usage = new UsageRecorder(keyStore, log);
   const accessLog = new BufferedAccessLog(audit, {
     maxBuffered: 1000,
@@ -105,7 +112,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
   const accounts = new Accounts({ config, storage, users, clock, log });
   return {
     storage,
-    memories: new MemoryService(memoryStore, accessLog, clock, semantic),
+    memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
@@ -114,6 +121,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     accessLog,
     audit,
     apps,
+    appAccess,
+    appControls: new AppControls(apps, userStore, appAccess, clock),
     embedder: options.embedder,
     embeddings,
     accounts,

@@ -106,7 +106,7 @@ export const SETTINGS = {
   },
   CAIRN_AUTH_CACHE_TTL_SECONDS: {
     description:
-      'How long a verified API key stays in the in-memory cache, and how often a cached OAuth access token\'s grant and user are checked again. Revocation on this instance is immediate; other instances see it within this time.',
+      'How long a verified API key stays in the in-memory cache, and how often a cached OAuth access token\'s grant and user, and an app\'s access (paused, read only), are checked again. Revocation on this instance is immediate; other instances see it within this time.',
     default: '30',
     schema: int(0, 3600),
   },

@@ -54,6 +54,9 @@ export interface AppsTable {
   id: string;
   workspace_id: string;
   name: string;
+  /** 'full' | 'read_only' | 'paused' (CHECK); read through `toApp`, which treats anything else as paused. */
+  access: ColumnType<string, string | undefined, string>;
+  access_changed_at: number | null;
   created_at: number;
 }
 

@@ -1,9 +1,9 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEvent } from '../core/audit/audit.js';
-import type { App, AppStore, Role, User, UserActivity, UserStore, Workspace } from '../core/users/user.js';
+import { APP_ACCESS, type App, type AppAccess, type AppStore, type Role, type User, type UserActivity, type UserStore, type Workspace } from '../core/users/user.js';
 import { toAuditRow } from './audit-repo.js';
 import { isUniqueViolation } from './db-errors.js';
-import type { Database, UsersTable } from './schema.js';
+import type { AppsTable, Database, UsersTable } from './schema.js';
 import { newId } from '../core/ids.js';
 
 export class KyselyUserStore implements UserStore {
@@ -110,16 +110,32 @@ export class KyselyAppStore implements AppStore {
 
   async get(workspaceId: string, id: string): Promise<App | undefined> {
     const r = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
-    return r ? { id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) } : undefined;
+    return r ? toApp(r) : undefined;
   }
 
   async list(workspaceId: string): Promise<App[]> {
     const rows = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).orderBy('name').execute();
-    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) }));
+    return rows.map(toApp);
+  }
+
+  async setAccess(workspaceId: string, id: string, access: AppAccess, now: number, audit: AuditEvent): Promise<App | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable('apps').set({ access, access_changed_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+      const r = await trx.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return toApp(r);
+    });
   }
 
   private async find(workspaceId: string, name: string): Promise<App | undefined> {
     const r = await this.db.selectFrom('apps').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
-    return r ? { id: r.id, workspaceId: r.workspace_id, name: r.name, createdAt: Number(r.created_at) } : undefined;
+    return r ? toApp(r) : undefined;
   }
+}
+
+/** An unknown stored access (bad data) reads as `paused`: an app is never given more than it was. */
+function toApp(r: Selectable<AppsTable>): App {
+  const access = (APP_ACCESS as readonly string[]).includes(r.access) ? (r.access as AppAccess) : 'paused';
+  return { id: r.id, workspaceId: r.workspace_id, name: r.name, access, accessChangedAt: r.access_changed_at === null ? null : Number(r.access_changed_at), createdAt: Number(r.created_at) };
 }

@@ -66,8 +66,8 @@ export interface RouteCase {
   readonly adminOnly?: boolean;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|unique)\}/g;
-const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId)\}/;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|unique)\}/g;
+const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId)\}/;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
@@ -228,6 +228,9 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   dash('GET', '/v1/activity', 200),
   dash('GET', '/v1/activity/daily', 200),
   dash('GET', '/v1/connect', 200),
+  dash('GET', '/v1/apps', 200),
+  // Sets a fresh app of the owner ({appId}) to `full`, what it already has, so no other cell is affected.
+  dash('PATCH', '/v1/apps/{appId}', 200, { body: { access: 'full' } }),
   // A fresh user per cell ({userId}): administrators act on every user, so these name no workspace's resource.
   dash('GET', '/v1/admin/users', 200, { adminOnly: true }),
   dash('POST', '/v1/admin/users/{userId}/disable', 200, { body: {}, adminOnly: true, namesResource: false }),
@@ -665,6 +668,7 @@ interface Fixtures {
   readonly oauthClientId?: string;
   readonly sessionId?: string;
   readonly userId?: string;
+  readonly appId?: string;
   readonly unique: string;
 }
 
@@ -693,6 +697,7 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
     await sessionCookie(world);
     fixtures.sessionId = (await ctx.internalAdapter.createSession(world.owner.user.id, false, { userAgent: `matrix ${unique}` })).id;
   }
+  if (text.includes('{appId}')) fixtures.appId = (await world.t.runtime.services.apps.ensure(owner.workspaceId, `matrix app ${unique}`, world.t.clock.now())).id;
   if (text.includes('{userId}')) fixtures.userId = (await world.t.runtime.services.users.create({ email: `matrix-target-${unique}@example.com` })).user.id;
   if (text.includes('{oauthClientId}')) fixtures.oauthClientId = (await oauth.clients.create(owner, { name: `target client ${unique}`, scopes: ['memories:read'] }, byTest)).clientId;
   return fixtures;

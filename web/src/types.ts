@@ -138,3 +138,13 @@ export interface AdminUser {
   memoryCount: number;
   lastActiveAt: string | null;
 }
+
+/** What an app may do in the workspace (GET /apps, PATCH /apps/:id). */
+export type AppAccess = 'full' | 'read_only' | 'paused';
+export interface WorkspaceApp {
+  id: string;
+  name: string;
+  access: AppAccess;
+  accessChangedAt: string | null;
+  createdAt: string;
+}

@@ -21,7 +21,8 @@ export type AuditAction =
   | 'session.revoke'
   | 'user.disable'
   | 'user.enable'
-  | 'user.password_link';
+  | 'user.password_link'
+  | 'app.access';
 
 export interface AuditEvent {
   readonly at: number;

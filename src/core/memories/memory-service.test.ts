@@ -6,6 +6,7 @@ import { openStorage, type Storage } from '../../storage/db.js';
 import { KyselyMemoryStore } from '../../storage/memories-repo.js';
 import { migrate } from '../../storage/migrate.js';
 import { KyselyAppStore, KyselyUserStore } from '../../storage/users-repo.js';
+import { AppAccessGuard } from '../apps/app-access-guard.js';
 import { BufferedAccessLog } from '../audit/buffered-access-log.js';
 import { ManualClock } from '../clock.js';
 import type { Principal } from '../principal.js';
@@ -37,7 +38,7 @@ beforeEach(async () => {
   other = { userId: bob.user.id, workspaceId: bob.workspace.id, appId: bobApp.id, credential: { kind: 'api_key', id: 'key_bob' }, scopes: new Set(ALL) };
   // A large buffer so nothing is flushed behind the tests' backs: they flush when they mean to.
   accessLog = new BufferedAccessLog(new KyselyAuditStore(storage.db), { maxBuffered: 10_000 });
-  service = new MemoryService(new KyselyMemoryStore(storage.db, storage.dialect), accessLog, clock);
+  service = new MemoryService(new KyselyMemoryStore(storage.db, storage.dialect), accessLog, clock, new AppAccessGuard(apps, clock, { ttlMs: 5000, maxEntries: 100 }));
 });
 afterEach(async () => storage.close());
 

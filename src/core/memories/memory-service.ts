@@ -13,6 +13,7 @@ import {
   type MemoryState,
   type Metadata,
 } from './memory.js';
+import type { AppAccessGuard } from '../apps/app-access-guard.js';
 import type { Embedder, VectorIndex } from '../search/embedder.js';
 import { reciprocalRankFusion } from '../search/fusion.js';
 import { searchLexical } from '../search/lexical-search.js';
@@ -67,6 +68,8 @@ export class MemoryService {
     private readonly store: MemoryStore,
     private readonly accessLog: AccessLog,
     private readonly clock: Clock,
+    /** App controls: every method asks it after the scope check, so a paused or read-only app is stopped on every surface. */
+    private readonly appAccess: Pick<AppAccessGuard, 'require'>,
     private readonly semantic?: SemanticSearch,
   ) {}
 
@@ -77,6 +80,7 @@ export class MemoryService {
 
   async addMany(principal: Principal, inputs: readonly NewMemoryInput[]): Promise<InsertOutcome[]> {
     requireScopes(principal, 'memories:write');
+    await this.appAccess.require(principal, 'write');
     if (inputs.length === 0) throw new AppError('INVALID_INPUT', 'At least one memory is required.', { field: 'memories' });
     if (inputs.length > MAX_BATCH) throw new AppError('INVALID_INPUT', `At most ${MAX_BATCH} memories per request.`, { field: 'memories' });
     const now = this.clock.now();
@@ -97,6 +101,7 @@ export class MemoryService {
 
   async get(principal: Principal, id: string): Promise<Memory> {
     requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
     const memory = await this.store.get(principal, id);
     if (!memory || memory.state === 'deleted') throw notFound('Memory');
     this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now()));
@@ -105,6 +110,7 @@ export class MemoryService {
 
   async list(principal: Principal, input: ListInput = {}): Promise<MemoryPage> {
     requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
     const limit = clampLimit(input.limit, DEFAULT_PAGE, MAX_PAGE);
     const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
     const rows = await this.store.list(principal, {
@@ -121,6 +127,7 @@ export class MemoryService {
 
   async search(principal: Principal, input: SearchInput): Promise<SearchHit[]> {
     requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
     const text = input.query.trim();
     if (text.length === 0) throw new AppError('INVALID_INPUT', 'Invalid query: must not be empty.', { field: 'query' });
     if (text.length > 2000) throw new AppError('INVALID_INPUT', 'Invalid query: at most 2000 characters.', { field: 'query' });
@@ -171,6 +178,7 @@ export class MemoryService {
 
   async update(principal: Principal, id: string, patch: { content?: string; metadata?: Metadata; state?: MemoryState }): Promise<Memory> {
     requireScopes(principal, ...(patch.state === 'deleted' ? (['memories:delete'] as const) : (['memories:write'] as const)));
+    await this.appAccess.require(principal, 'write');
     if (patch.content === undefined && patch.metadata === undefined && patch.state === undefined) {
       throw new AppError('INVALID_INPUT', 'Nothing to update: give content, metadata or state.');
     }
@@ -198,6 +206,7 @@ export class MemoryService {
 
   async delete(principal: Principal, id: string): Promise<void> {
     requireScopes(principal, 'memories:delete');
+    await this.appAccess.require(principal, 'write');
     const now = this.clock.now();
     const n = await this.store.deleteMany(principal, { ids: [id] }, now, () => this.event(principal, 'memory.delete', id, now));
     if (n === 0) throw notFound('Memory');
@@ -206,6 +215,7 @@ export class MemoryService {
   /** Deletes the given ids, or every memory matching the filters; with neither, every memory of the workspace. */
   async deleteMany(principal: Principal, target: { ids?: readonly string[]; filters?: Omit<MemoryFilters, 'states'> }): Promise<number> {
     requireScopes(principal, 'memories:delete');
+    await this.appAccess.require(principal, 'write');
     if (target.ids && target.ids.length > 1000) throw new AppError('INVALID_INPUT', 'At most 1000 ids per request.', { field: 'ids' });
     const now = this.clock.now();
     return this.store.deleteMany(principal, target, now, (count) =>
@@ -215,12 +225,14 @@ export class MemoryService {
 
   async counts(principal: Principal): Promise<Record<MemoryState, number>> {
     requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
     return this.store.count(principal);
   }
 
   /** Counts by state and non-deleted memories per app and author (the dashboard's filter menus). */
   async facets(principal: Principal): Promise<MemoryFacets> {
     requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
     return this.store.facets(principal);
   }
 
@@ -232,6 +244,7 @@ export class MemoryService {
    */
   async setStateMany(principal: Principal, ids: readonly string[], state: MemoryState): Promise<number> {
     requireScopes(principal, ...(state === 'deleted' ? (['memories:delete'] as const) : (['memories:write'] as const)));
+    await this.appAccess.require(principal, 'write');
     if (ids.length > MAX_BULK_UPDATE) throw new AppError('INVALID_INPUT', `At most ${MAX_BULK_UPDATE} ids per request.`, { field: 'ids' });
     const current = await this.store.getMany(principal, [...new Set(ids)]);
     let updated = 0;

@@ -19,10 +19,17 @@ export interface Workspace {
   readonly createdAt: number;
 }
 
+/** What an app may do in its workspace: `full` (read and write), `read_only`, or `paused` (nothing). */
+export const APP_ACCESS = ['full', 'read_only', 'paused'] as const;
+export type AppAccess = (typeof APP_ACCESS)[number];
+
 export interface App {
   readonly id: string;
   readonly workspaceId: string;
   readonly name: string;
+  readonly access: AppAccess;
+  /** When `access` last changed; null when it never has. */
+  readonly accessChangedAt: number | null;
   readonly createdAt: number;
 }
 
@@ -51,4 +58,6 @@ export interface AppStore {
   ensure(workspaceId: string, name: string, now: number): Promise<App>;
   get(workspaceId: string, id: string): Promise<App | undefined>;
   list(workspaceId: string): Promise<App[]>;
+  /** Sets the app's access and appends `audit` in one transaction; undefined when the workspace has no such app. */
+  setAccess(workspaceId: string, id: string, access: AppAccess, now: number, audit: AuditEvent): Promise<App | undefined>;
 }

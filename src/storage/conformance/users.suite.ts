@@ -108,6 +108,24 @@ export function runUsersSuite(factory: StorageFactory): void {
         expect(new Set(apps.map((a) => a.id)).size).toBe(1);
         expect((await f.apps.list(ada.workspace.id)).filter((a) => a.name === 'new-client')).toHaveLength(1);
       });
+
+      it('a new app has full access; setAccess changes it with its audit row, only in the app own workspace', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com', 'claude-desktop');
+        const bob = await createTenant(f, 'bob@example.com', 'cursor');
+        expect(ada.app).toMatchObject({ access: 'full', accessChangedAt: null });
+        const event = (workspaceId: string, targetId: string) => auditEvent('app.access', { workspaceId, targetId, detail: { to: 'paused' } });
+        const paused = await f.apps.setAccess(ada.workspace.id, ada.app.id, 'paused', T0 + 10, event(ada.workspace.id, ada.app.id));
+        expect(paused).toEqual({ ...ada.app, access: 'paused', accessChangedAt: T0 + 10 });
+        expect(await f.apps.get(ada.workspace.id, ada.app.id)).toEqual(paused);
+        expect((await f.audit.listForWorkspace(ada.workspace.id, 10)).map((e) => [e.action, e.targetId])).toContainEqual(['app.access', ada.app.id]);
+        // Another workspace cannot reach it: nothing changes and nothing is audited.
+        expect(await f.apps.setAccess(bob.workspace.id, ada.app.id, 'full', T0 + 20, event(bob.workspace.id, ada.app.id))).toBeUndefined();
+        expect((await f.apps.get(ada.workspace.id, ada.app.id))?.access).toBe('paused');
+        expect((await f.audit.listForWorkspace(bob.workspace.id, 10)).map((e) => e.action)).not.toContain('app.access');
+        expect((await f.apps.setAccess(ada.workspace.id, ada.app.id, 'read_only', T0 + 30, event(ada.workspace.id, ada.app.id)))?.access).toBe('read_only');
+        expect((await f.apps.get(bob.workspace.id, bob.app.id))?.access).toBe('full');
+      });
     });
   });
 }

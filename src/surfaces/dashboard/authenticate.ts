@@ -1,14 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionReader, SessionUser } from '../../auth/sessions/ports.js';
+import { DASHBOARD_APP_NAME } from '../../core/apps/app-controls.js';
 import type { Clock } from '../../core/clock.js';
 import type { Principal } from '../../core/principal.js';
 import { SCOPES } from '../../core/scopes.js';
 import type { AppStore } from '../../core/users/user.js';
 import type { UserService } from '../../core/users/user-service.js';
 import { AppError } from '../../errors/app-error.js';
-
-/** The app every change made from the dashboard is recorded under, one per workspace. */
-export const DASHBOARD_APP_NAME = 'Dashboard';
 
 /** Everything a dashboard session may do in its workspace: every memory scope and key management. */
 const DASHBOARD_SCOPES = new Set(SCOPES);

@@ -1,6 +1,8 @@
 import { me } from '../rest/routes/me.js';
 import { memoriesBulkDelete } from '../rest/routes/memories.bulk-delete.js';
 import { authenticatedRoutes } from '../rest/routes.js';
+import { appsList } from './routes/apps.list.js';
+import { appsSetAccess } from './routes/apps.set-access.js';
 import { activityDaily } from './routes/activity.daily.js';
 import { activityList } from './routes/activity.list.js';
 import { adminUsersSetDisabled } from './routes/admin-users.disable.js';
@@ -33,6 +35,8 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   activityList,
   activityDaily,
   connect,
+  appsList,
+  appsSetAccess,
   adminUsersList,
   adminUsersSetDisabled,
   adminUsersPasswordReset,

@@ -2,6 +2,7 @@ import type { onRequestHookHandler } from 'fastify';
 import type { Accounts } from '../../accounts/accounts.js';
 import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditReader, AuditStore } from '../../core/audit/audit.js';
+import type { AppControls } from '../../core/apps/app-controls.js';
 import type { Clock } from '../../core/clock.js';
 import type { RestApp, RouteDeps } from '../rest/types.js';
 
@@ -18,6 +19,8 @@ export interface DashboardDeps extends RouteDeps {
   readonly accounts: Pick<Accounts, 'sessionsOf' | 'endSessions' | 'endAllSessions' | 'setPasswordLink'>;
   readonly audit: AuditReader & Pick<AuditStore, 'append'>;
   readonly clock: Clock;
+  /** The workspace's apps and what each may do (pause, read-only). */
+  readonly appControls: AppControls;
   /**
    * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
    * tokens stop (or start) working here at once; other instances follow within the cache TTL.

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
-import { phoneContext, signIn, watchPage } from '../../testing/dashboard-browser.js';
-import { SEED_ADMIN, seedDashboard } from '../../testing/dashboard-seed.js';
+import { phoneContext, pickOption, signIn, watchPage } from '../../testing/dashboard-browser.js';
+import { SEED_ADMIN, seedDashboard, type Seeded } from '../../testing/dashboard-seed.js';
 import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
 
 /**
@@ -14,10 +14,11 @@ import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
 
 let server: LiveServer;
 let browser: TestBrowser;
+let seeded: Seeded;
 
 beforeAll(async () => {
   server = await startLiveServer();
-  await seedDashboard(server, { apps: true });
+  seeded = await seedDashboard(server, { apps: true });
   browser = await launchBrowser();
 }, 90_000);
 
@@ -93,6 +94,46 @@ describe('Connected apps', () => {
     await page.getByText('No app is connected right now.').waitFor();
     expect(await page.getByRole('region', { name: 'Authorised apps' }).getByRole('link', { name: 'Connect a client' }).getAttribute('href')).toBe('/connect');
 
+    expect(watch.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('pausing an app stops its key at once, read only lets it read but not write, and full access restores it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const watch = watchPage(page, server.url);
+    await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/apps');
+    const section = page.getByRole('region', { name: 'What each app may do' });
+    await section.waitFor();
+    const key = seeded.keys.cursor;
+    const asCursor = (method: 'GET' | 'POST') =>
+      fetch(`${server.url}/api/v1/memories`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: JSON.stringify({ content: `cursor note ${Date.now()} ${Math.random()}` }) } : {}),
+      }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { error?: { code: string } }).error?.code }));
+    expect(await asCursor('GET')).toMatchObject({ status: 200 });
+    // The dashboard's own row has no control: it cannot be paused.
+    expect(await section.locator('[data-app-row]', { hasText: 'Dashboard' }).textContent()).toContain('Always full access');
+
+    const row = section.locator('[data-app-row]', { hasText: 'cursor' });
+    await pickOption(page, 'Access for cursor', 'Paused');
+    await page.getByText('cursor is paused: it can neither read nor write.').waitFor();
+    await expect.poll(() => row.getAttribute('data-access')).toBe('paused');
+    expect(await asCursor('GET')).toEqual({ status: 403, code: 'APP_PAUSED' });
+    expect(await asCursor('POST')).toEqual({ status: 403, code: 'APP_PAUSED' });
+    // Another app of the workspace is untouched.
+    const other = await fetch(`${server.url}/api/v1/memories`, { headers: { authorization: `Bearer ${seeded.keys['claude-code']}` } });
+    expect(other.status).toBe(200);
+
+    await pickOption(page, 'Access for cursor', 'Read only');
+    await expect.poll(() => row.getAttribute('data-access')).toBe('read_only');
+    expect(await asCursor('GET')).toMatchObject({ status: 200 });
+    expect(await asCursor('POST')).toEqual({ status: 403, code: 'APP_READ_ONLY' });
+
+    await pickOption(page, 'Access for cursor', 'Full access');
+    await expect.poll(() => row.getAttribute('data-access')).toBe('full');
+    expect(await asCursor('POST')).toMatchObject({ status: 201 });
     expect(watch.problems).toEqual([]);
     await context.close();
   });

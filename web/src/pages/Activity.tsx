@@ -41,6 +41,7 @@ const ACTIONS: { group: string; items: { value: string; label: string }[] }[] = 
       { value: 'oauth_client.rotate', label: 'Client secret rotated' },
       { value: 'oauth_client.delete', label: 'Client deleted' },
       { value: 'session.revoke', label: 'Session signed out' },
+      { value: 'app.access', label: 'App access changed' },
     ],
   },
   {

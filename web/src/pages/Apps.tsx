@@ -4,7 +4,8 @@
  * clients for server-side jobs, with create (the secret is shown once), rotate secret and delete.
  *
  * Endpoints: GET /connections, DELETE /connections/:id, GET /oauth-clients, POST /oauth-clients,
- * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md).
+ * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md). Below them, what each app of the
+ * workspace may do (AppControls.tsx).
  */
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -16,6 +17,7 @@ import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, Loading, PageHeader
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
+import { AppControlsSection } from './AppControls';
 import { MEMORY_SCOPES, type Connection, type OAuthClient, type Scope } from '../types';
 
 const SCOPE_LABEL: Record<Scope, string> = {
@@ -119,6 +121,7 @@ export function AppsPage() {
       <Stack gap="xl">
         <AuthorisedApps workspaceId={me.workspace.id} />
         <ClientCredentials workspaceId={me.workspace.id} publicUrl={me.publicUrl} />
+        <AppControlsSection workspaceId={me.workspace.id} />
       </Stack>
     </>
   );

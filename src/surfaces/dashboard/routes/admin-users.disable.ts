@@ -8,7 +8,7 @@ import { AdminUser, toAdminUser } from './admin-users.views.js';
 /**
  * POST /v1/admin/users/:id/disable and /enable (administrators only). Disabling ends the user's sessions at
  * once and their keys and access tokens on this instance at once (the verification caches are dropped);
- * other instances follow within the cache TTL (CAIRN_AUTH_CACHE_TTL_MS).
+ * other instances follow within the cache TTL (CAIRN_AUTH_CACHE_TTL_SECONDS).
  */
 export function adminUsersSetDisabled(app: DashboardApp, { users, accounts, onAccessChanged }: Pick<DashboardDeps, 'users' | 'accounts' | 'onAccessChanged'>): void {
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
