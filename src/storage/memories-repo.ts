@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEvent } from '../core/audit/audit.js';
-import type { Memory, MemoryState } from '../core/memories/memory.js';
+import { MEMORY_STATES, type Memory, type MemoryState, type MemoryVersion } from '../core/memories/memory.js';
 import type {
   InsertOutcome,
   ListQuery,
@@ -16,7 +16,7 @@ import type {
 import { toAuditRow } from './audit-repo.js';
 import { isUniqueViolation } from './db-errors.js';
 import type { MemoryQuery, StorageDialect } from './dialects/dialect.js';
-import { parseJson, type Database, type MemoriesTable } from './schema.js';
+import { parseJson, type Database, type MemoriesTable, type MemoryVersionsTable } from './schema.js';
 import { enqueueEmbeddings } from './vectors-repo.js';
 
 type Row = Selectable<MemoriesTable> & { app_name: string };
@@ -63,7 +63,11 @@ export class KyselyMemoryStore implements MemoryStore {
           .where('m.state', '<>', 'deleted')
           .executeTakeFirstOrThrow();
         const memory = toMemory(row as Row);
-        if (inserted) await trx.insertInto('audit_log').values(toAuditRow(audit(memory))).execute();
+        if (inserted) {
+          const event = audit(memory);
+          await trx.insertInto('audit_log').values(toAuditRow(event)).execute();
+          await recordVersions(trx, scope, [item.id], 'create', event);
+        }
         if (inserted && this.options.enqueueEmbeddings) await enqueueEmbeddings(trx, scope.workspaceId, [item.id], item.now);
         out.push({ memory, created: Boolean(inserted) });
       }
@@ -109,6 +113,7 @@ export class KyselyMemoryStore implements MemoryStore {
         if (patch.state !== undefined) values.state = patch.state;
         await trx.updateTable('memories').set(values as never).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).execute();
         await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
+        await recordVersions(trx, scope, [id], patch.state === 'deleted' && current.state !== 'deleted' ? 'delete' : 'update', audit);
         if (this.options.enqueueEmbeddings && patch.contentHash !== undefined && patch.contentHash !== current.content_hash) {
           await enqueueEmbeddings(trx, scope.workspaceId, [id], patch.now);
         }
@@ -150,11 +155,29 @@ export class KyselyMemoryStore implements MemoryStore {
       if (f.authorUserId) q = q.where('author_user_id', '=', f.authorUserId);
       if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
       if (f.until !== undefined) q = q.where('created_at', '<', f.until);
-      const result = await q.executeTakeFirst();
-      const count = Number(result.numUpdatedRows);
-      if (count > 0) await trx.insertInto('audit_log').values(toAuditRow(audit(count))).execute();
-      return count;
+      // RETURNING names exactly the rows this statement changed, so each gets its version (a concurrent insert on
+      // PostgreSQL cannot slip between a count and a second query).
+      const changed = (await q.returning('id').execute()).map((r) => r.id);
+      if (changed.length > 0) {
+        const event = audit(changed.length);
+        await trx.insertInto('audit_log').values(toAuditRow(event)).execute();
+        for (let i = 0; i < changed.length; i += VERSION_BATCH) await recordVersions(trx, scope, changed.slice(i, i + VERSION_BATCH), 'delete', event);
+      }
+      return changed.length;
     });
+  }
+
+  async history(scope: WorkspaceScope, id: string): Promise<MemoryVersion[]> {
+    const rows = await this.db
+      .selectFrom('memory_versions as v')
+      .leftJoin('apps as a', (j) => j.onRef('a.id', '=', 'v.app_id').onRef('a.workspace_id', '=', 'v.workspace_id'))
+      .selectAll('v')
+      .select('a.name as app_name')
+      .where('v.workspace_id', '=', scope.workspaceId)
+      .where('v.memory_id', '=', id)
+      .orderBy('v.version', 'desc')
+      .execute();
+    return rows.map(toVersion);
   }
 
   async count(scope: WorkspaceScope): Promise<Record<MemoryState, number>> {
@@ -199,6 +222,60 @@ export class KyselyMemoryStore implements MemoryStore {
     };
   }
 
+}
+
+/** Ids per INSERT … SELECT of versions (well below SQLite's 32,766 bound parameters). */
+const VERSION_BATCH = 500;
+
+/**
+ * Appends the current row of each memory in `ids` (of the scope's workspace) to its history, numbered one
+ * after its latest version, at the row's `updated_at`, with the actor of `event`. Runs inside the change's own
+ * transaction.
+ */
+async function recordVersions(trx: Kysely<Database>, scope: WorkspaceScope, ids: readonly string[], action: MemoryVersion['action'], event: AuditEvent): Promise<void> {
+  await trx
+    .insertInto('memory_versions')
+    .columns(['memory_id', 'version', 'workspace_id', 'action', 'content', 'metadata', 'state', 'at', 'user_id', 'app_id', 'credential_kind', 'credential_id', 'request_id'])
+    .expression((eb) =>
+      eb
+        .selectFrom('memories as m')
+        .select((s) => [
+          'm.id',
+          sql<number>`coalesce((SELECT max(v.version) FROM memory_versions v WHERE v.memory_id = m.id), 0) + 1`.as('version'),
+          'm.workspace_id',
+          sql<string>`cast(${action} as text)`.as('action'),
+          'm.content',
+          'm.metadata',
+          'm.state',
+          // The change's own time: the row's updated_at was just set to it.
+          'm.updated_at',
+          // Typed casts: PostgreSQL cannot infer a parameter's type from an INSERT … SELECT's target column.
+          sql<string | null>`cast(${event.userId} as text)`.as('user_id'),
+          sql<string | null>`cast(${event.appId} as text)`.as('app_id'),
+          sql<string | null>`cast(${event.credentialKind} as text)`.as('credential_kind'),
+          sql<string | null>`cast(${event.credentialId} as text)`.as('credential_id'),
+          sql<string | null>`cast(${event.requestId} as text)`.as('request_id'),
+        ])
+        .where('m.workspace_id', '=', scope.workspaceId)
+        .where('m.id', 'in', [...ids]) as never,
+    )
+    .execute();
+}
+
+function toVersion(r: Selectable<MemoryVersionsTable> & { app_name: string | null }): MemoryVersion {
+  const state = (MEMORY_STATES as readonly string[]).includes(r.state) ? (r.state as MemoryState) : 'active';
+  return {
+    version: Number(r.version),
+    action: r.action,
+    content: r.content,
+    metadata: parseJson(r.metadata),
+    state,
+    at: Number(r.at),
+    userId: r.user_id,
+    app: r.app_id ? { id: r.app_id, name: r.app_name ?? r.app_id } : null,
+    credential: r.credential_kind ? { kind: r.credential_kind, id: r.credential_id } : null,
+    requestId: r.request_id,
+  };
 }
 
 /** The only way this repository starts a read: memories of one workspace, with their app's name. */

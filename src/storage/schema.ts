@@ -11,6 +11,7 @@ export interface Database {
   memberships: MembershipsTable;
   apps: AppsTable;
   memories: MemoriesTable;
+  memory_versions: MemoryVersionsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   cairn_migrations: MigrationsTable;
@@ -72,6 +73,23 @@ export interface MemoriesTable {
   content_hash: string;
   created_at: number;
   updated_at: number;
+}
+
+/** Every version of a memory (migration 0008): written in the same transaction as the change it records. */
+export interface MemoryVersionsTable {
+  memory_id: string;
+  version: number;
+  workspace_id: string;
+  action: 'create' | 'update' | 'delete' | 'baseline';
+  content: string;
+  metadata: ColumnType<unknown, string, string>;
+  state: string;
+  at: number;
+  user_id: string | null;
+  app_id: string | null;
+  credential_kind: string | null;
+  credential_id: string | null;
+  request_id: string | null;
 }
 
 export interface ApiKeysTable {

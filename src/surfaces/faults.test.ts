@@ -56,6 +56,7 @@ function dataRoutes(f: Fixture): [method: string, url: string, body?: unknown][]
     ['GET', '/api/v1/memories'],
     ['POST', '/api/v1/memories/search', { query: 'bees' }],
     ['GET', `/api/v1/memories/${f.kept}`],
+    ['GET', `/api/v1/memories/${f.kept}/history`],
     ['PATCH', `/api/v1/memories/${f.kept}`, { metadata: { hives: 2 } }],
     ['POST', '/api/v1/memories/bulk-delete', { ids: [f.bulk] }],
     ['DELETE', `/api/v1/memories/${f.kept}`],

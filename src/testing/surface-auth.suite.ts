@@ -92,6 +92,7 @@ export const REST_ROUTES: readonly RouteCase[] = withHeadTwins([
   // Names the owner's memory, but answers 200 with `deleted: 0` to anyone else; isolation.test.ts proves nothing went.
   rest('POST', '/api/v1/memories/bulk-delete', ['memories:delete'], 200, { body: { ids: ['{memoryId}'] }, namesResource: false }),
   rest('GET', '/api/v1/memories/{memoryId}', ['memories:read'], 200),
+  rest('GET', '/api/v1/memories/{memoryId}/history', ['memories:read'], 200),
   // Metadata, not content: the same new content in two cells would be a 409 duplicate.
   rest('PATCH', '/api/v1/memories/{memoryId}', ['memories:write'], 200, { body: { metadata: { patched: '{unique}' } } }),
   rest('DELETE', '/api/v1/memories/{memoryId}', ['memories:delete'], 204),
@@ -210,6 +211,7 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   // Names the owner's memory but answers 200 with `updated: 0` to anyone else (dashboard tests prove nothing changed).
   dash('POST', '/v1/memories/bulk-update', 200, { body: { ids: ['{memoryId}'], state: 'archived' }, namesResource: false }),
   dash('GET', '/v1/memories/{memoryId}', 200),
+  dash('GET', '/v1/memories/{memoryId}/history', 200),
   dash('PATCH', '/v1/memories/{memoryId}', 200, { body: { metadata: { patched: '{unique}' } } }),
   dash('DELETE', '/v1/memories/{memoryId}', 204),
   dash('GET', '/v1/keys', 200),

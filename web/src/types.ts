@@ -148,3 +148,17 @@ export interface WorkspaceApp {
   accessChangedAt: string | null;
   createdAt: string;
 }
+
+/** One version of a memory (GET /memories/:id/history), newest first. */
+export interface MemoryVersion {
+  version: number;
+  action: 'create' | 'update' | 'delete' | 'baseline';
+  content: string;
+  metadata: Record<string, unknown>;
+  state: MemoryState;
+  at: string;
+  userId: string | null;
+  app: { id: string; name: string } | null;
+  credential: { kind: string; id: string | null } | null;
+  requestId: string | null;
+}

@@ -73,6 +73,7 @@ function operations(p: Principal, id: string) {
       search: () => service.search(p, { query: 'violin' }),
       counts: () => service.counts(p),
       facets: () => service.facets(p),
+      history: () => service.history(p, id),
     },
     writes: {
       add: () => service.add(p, { content: `another note ${Math.random()}` }),

@@ -11,6 +11,7 @@ import {
   normaliseContent,
   type Memory,
   type MemoryState,
+  type MemoryVersion,
   type Metadata,
 } from './memory.js';
 import type { AppAccessGuard } from '../apps/app-access-guard.js';
@@ -106,6 +107,19 @@ export class MemoryService {
     if (!memory || memory.state === 'deleted') throw notFound('Memory');
     this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now()));
     return memory;
+  }
+
+  /**
+   * Every version of a memory, newest first: what it said, its state, when, who and through which app.
+   * Deleted memories keep their history (the dashboard can restore them), so only "not in this workspace" is 404.
+   */
+  async history(principal: Principal, id: string): Promise<MemoryVersion[]> {
+    requireScopes(principal, 'memories:read');
+    await this.appAccess.require(principal, 'read');
+    const versions = await this.store.history(principal, id);
+    if (versions.length === 0) throw notFound('Memory');
+    this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now(), { history: true }));
+    return versions;
   }
 
   async list(principal: Principal, input: ListInput = {}): Promise<MemoryPage> {

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit.js';
-import type { Memory, MemoryState, Metadata } from './memory.js';
+import type { Memory, MemoryState, MemoryVersion, Metadata } from './memory.js';
 
 /** Which rows a query may touch. Every `MemoryStore` method takes it first and adds it to every statement. */
 export interface WorkspaceScope {
@@ -86,6 +86,8 @@ export interface MemoryStore {
     now: number,
     audit: (count: number) => AuditEvent,
   ): Promise<number>;
+  /** Every version of the workspace's memory `id`, newest first; [] when the workspace has no such memory. */
+  history(scope: WorkspaceScope, id: string): Promise<MemoryVersion[]>;
   /** Count by state, for `me` and the dashboard. */
   count(scope: WorkspaceScope): Promise<Record<MemoryState, number>>;
   /** Counts by state, and non-deleted memories per app and per author (the dashboard's filter menus), most first; one scan. */

@@ -19,6 +19,21 @@ export interface Memory {
   readonly updatedAt: number;
 }
 
+/** One version of a memory: what it said and its state after a change, and who made the change through what. */
+export interface MemoryVersion {
+  readonly version: number;
+  /** `baseline`: the memory as it stood when history began (it was written before Cairn kept history). */
+  readonly action: 'create' | 'update' | 'delete' | 'baseline';
+  readonly content: string;
+  readonly metadata: Metadata;
+  readonly state: MemoryState;
+  readonly at: number;
+  readonly userId: string | null;
+  readonly app: { readonly id: string; readonly name: string } | null;
+  readonly credential: { readonly kind: string; readonly id: string | null } | null;
+  readonly requestId: string | null;
+}
+
 export const MAX_CONTENT_CHARS = 32_000;
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_BATCH = 100;

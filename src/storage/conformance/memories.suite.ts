@@ -386,6 +386,52 @@ export function runMemoriesSuite(factory: StorageFactory): void {
       });
     });
 
+    describe('memories: history', () => {
+      it('records a version for the creation and each change, with its actor, newest first, in the same write', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        const m = await add(f, ada, 'first draft', { metadata: { v: 1 } });
+        const other = await f.apps.ensure(ada.workspace.id, 'cursor-ide', T0);
+        const actor = { workspaceId: ada.workspace.id, targetId: m.id, userId: ada.user.id, appId: other.id, credentialKind: 'api_key' as const, credentialId: 'key_1', requestId: 'req_9' };
+        await f.memories.update(scopeOf(ada), m.id, { content: 'second draft', contentHash: newMemory(ada, 'second draft').contentHash, now: T0 + 10 }, auditEvent('memory.update', { ...actor, at: T0 + 10 }));
+        await f.memories.update(scopeOf(ada), m.id, { state: 'archived', now: T0 + 20 }, auditEvent('memory.update', { ...actor, at: T0 + 20 }));
+        await f.memories.deleteMany(scopeOf(ada), { ids: [m.id] }, T0 + 30, () => auditEvent('memory.delete', { ...actor, at: T0 + 30, requestId: 'req_10' }));
+        const history = await f.memories.history(scopeOf(ada), m.id);
+        expect(history.map((v) => [v.version, v.action, v.content, v.state, v.at])).toEqual([
+          [4, 'delete', 'second draft', 'deleted', T0 + 30],
+          [3, 'update', 'second draft', 'archived', T0 + 20],
+          [2, 'update', 'second draft', 'active', T0 + 10],
+          [1, 'create', 'first draft', 'active', T0],
+        ]);
+        expect(history[0]).toMatchObject({ metadata: { v: 1 }, userId: ada.user.id, app: { id: other.id, name: 'cursor-ide' }, credential: { kind: 'api_key', id: 'key_1' }, requestId: 'req_10' });
+        // A refused change (a duplicate) writes no version.
+        await add(f, ada, 'taken text');
+        const n = await add(f, ada, 'free text');
+        await f.memories.update(scopeOf(ada), n.id, { content: 'taken text', contentHash: newMemory(ada, 'taken text').contentHash, now: T0 + 40 }, auditEvent('memory.update'));
+        expect((await f.memories.history(scopeOf(ada), n.id)).map((v) => v.version)).toEqual([1]);
+      });
+
+      it('gives a bulk delete a version per memory it deleted, and none to the ones it skipped', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        const ms = [await add(f, ada, 'one'), await add(f, ada, 'two'), await add(f, ada, 'three')];
+        await f.memories.deleteMany(scopeOf(ada), { ids: [ms[0]!.id] }, T0 + 1, () => auditEvent('memory.delete'));
+        expect(await f.memories.deleteMany(scopeOf(ada), {}, T0 + 2, () => auditEvent('memory.bulk_delete'))).toBe(2);
+        expect((await f.memories.history(scopeOf(ada), ms[0]!.id)).map((v) => [v.version, v.at])).toEqual([[2, T0 + 1], [1, T0]]);
+        for (const m of ms.slice(1)) expect((await f.memories.history(scopeOf(ada), m.id)).map((v) => [v.version, v.action, v.at])).toEqual([[2, 'delete', T0 + 2], [1, 'create', T0]]);
+      });
+
+      it('never shows another workspace a memory history', async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        const bob = await createTenant(f, 'bob@example.com');
+        const m = await add(f, ada, 'private');
+        expect(await f.memories.history(scopeOf(bob), m.id)).toEqual([]);
+        expect(await f.memories.history(scopeOf(ada), 'mem_missing')).toEqual([]);
+        expect(await f.memories.history(scopeOf(ada), m.id)).toHaveLength(1);
+      });
+    });
+
     describe('memories: deleteMany and count', () => {
       async function seed(f: StoreFixture) {
         const ada = await createTenant(f, 'ada@example.com');

@@ -52,6 +52,24 @@ export function runMigrationsSuite(factory: StorageFactory): void {
         expect(await storage.db.selectFrom('workspaces').select('name').where('id', '=', 'ws_keep').executeTakeFirst()).toEqual({ name: 'kept' });
       });
 
+      it('starts every existing memory history with a baseline version when the history table arrives (0008)', async () => {
+        const all = readMigrations(storage.dialect.name);
+        await migrate(storage, all.filter((m) => m.version < 8));
+        const db = storage.db;
+        await db.insertInto('users').values({ id: 'usr_1', email: 'ada@example.com', name: null, is_admin: 0, disabled_at: null, created_at: 1 }).execute();
+        await db.insertInto('workspaces').values({ id: 'ws_1', name: 'ada', kind: 'personal', created_at: 1 }).execute();
+        await db.insertInto('apps').values({ id: 'app_1', workspace_id: 'ws_1', name: 'claude', created_at: 1 }).execute();
+        const row = { workspace_id: 'ws_1', author_user_id: 'usr_1', app_id: 'app_1', metadata: '{"k":1}', created_at: 1 };
+        await db.insertInto('memories').values({ ...row, id: 'mem_a', content: 'kept as it was', state: 'archived', content_hash: 'h1', updated_at: 5 }).execute();
+        await db.insertInto('memories').values({ ...row, id: 'mem_b', content: 'another', state: 'active', content_hash: 'h2', updated_at: 7 }).execute();
+        await migrate(storage);
+        const versions = await db.selectFrom('memory_versions').select(['memory_id', 'version', 'action', 'content', 'state', 'at', 'user_id', 'app_id']).orderBy('memory_id').execute();
+        expect(versions.map((v) => ({ ...v, version: Number(v.version), at: Number(v.at) }))).toEqual([
+          { memory_id: 'mem_a', version: 1, action: 'baseline', content: 'kept as it was', state: 'archived', at: 5, user_id: 'usr_1', app_id: 'app_1' },
+          { memory_id: 'mem_b', version: 1, action: 'baseline', content: 'another', state: 'active', at: 7, user_id: 'usr_1', app_id: 'app_1' },
+        ]);
+      });
+
       it('applies only the new migration when one is added on top of an applied set', async () => {
         const base = readMigrations(storage.dialect.name);
         await migrate(storage, base);

@@ -24,6 +24,7 @@ const REST_ROUTES = [
   'GET /v1/memories/{id}',
   'PATCH /v1/memories/{id}',
   'DELETE /v1/memories/{id}',
+  'GET /v1/memories/{id}/history',
   'GET /v1/keys',
   'POST /v1/keys',
   'DELETE /v1/keys/{id}',

@@ -13,6 +13,7 @@ import { memoriesBulkDelete } from './routes/memories.bulk-delete.js';
 import { memoriesCreate } from './routes/memories.create.js';
 import { memoriesDelete } from './routes/memories.delete.js';
 import { memoriesGet } from './routes/memories.get.js';
+import { memoriesHistory } from './routes/memories.history.js';
 import { memoriesList } from './routes/memories.list.js';
 import { memoriesSearch } from './routes/memories.search.js';
 import { memoriesUpdate } from './routes/memories.update.js';
@@ -25,6 +26,7 @@ export const authenticatedRoutes: readonly RegisterRoute[] = [
   memoriesSearch,
   memoriesBulkDelete,
   memoriesGet,
+  memoriesHistory,
   memoriesUpdate,
   memoriesDelete,
   keysList,

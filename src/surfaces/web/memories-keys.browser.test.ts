@@ -103,6 +103,11 @@ describe('Memories', () => {
     await row(page, 'api/v3').waitFor();
     const saved = (await memoriesOverRest()).find((m) => m.content.includes('api/v3'));
     expect(saved?.metadata).toEqual({ project: 'billing', owner: 'finance' });
+    // The history shows the edit (text and metadata, through the dashboard) above the creation by the seeding key.
+    const history = drawer.getByRole('region', { name: 'History' });
+    await history.locator('[data-version="2"]').waitFor();
+    expect(await history.locator('[data-version="2"]').textContent()).toMatch(/Changed: text, metadata.*Dashboard/);
+    expect(await history.locator('[data-version="1"]').textContent()).toMatch(/Created.*cursor.*api\/v2/);
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'detached' });
     expect(watch.problems).toEqual([]);

@@ -43,6 +43,7 @@ import { ArchiveIcon, RestoreIcon, SearchIcon, TrashIcon } from '../components/i
 import { colourFor, dateTime, initials, relativeTime } from '../format';
 import { useMe } from '../me';
 import type { Facets, Memory, MemoryPage, MemoryState, SearchResults } from '../types';
+import { MemoryHistory } from './MemoryHistory';
 
 const PAGE = 100;
 const SEARCH_LIMIT = 100;
@@ -639,6 +640,7 @@ function MemoryDrawer(props: {
               <Code>{m.id}</Code>
             </Detail>
           </Stack>
+          <MemoryHistory memory={m} />
         </Stack>
       ) : null}
     </Drawer>
