@@ -193,7 +193,8 @@ describe('an administrator’s first hour with the dashboard', () => {
     expect(textOf(await client.callTool({ name: 'search_memory', arguments: { query: 'Galileo' } }))).toContain('Galileo');
 
     await go('Connected apps');
-    const app = page.locator('[data-connection-row]').or(page.getByRole('row')).filter({ hasText: 'Cairn e2e client' }).first();
+    // The authorised-apps row (the client's app also has a row in "What each app may do").
+    const app = page.locator('[data-connection-row]').filter({ hasText: 'Cairn e2e client' }).first();
     await app.waitFor();
     expect(await app.textContent()).toContain('127.0.0.1');
     await app.getByRole('button', { name: /revoke|disconnect/i }).click();
