@@ -1,5 +1,5 @@
 import { AppError, notFound } from '../../errors/app-error.js';
-import type { AuditEvent } from '../audit/audit.js';
+import { credentialEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../principal.js';
 import type { App, AppAccess, AppStore, Role, UserStore } from '../users/user.js';
@@ -38,18 +38,8 @@ export class AppControls {
       throw new AppError('INVALID_INPUT', 'The dashboard cannot be paused or limited: it is where the workspace is managed.', { field: 'access' });
     }
     const now = this.clock.now();
-    const event: AuditEvent = {
-      at: now,
-      workspaceId: principal.workspaceId,
-      userId: principal.userId,
-      credentialKind: principal.credential.kind,
-      credentialId: principal.credential.id,
-      appId: principal.appId,
-      action: 'app.access',
-      targetId: app.id,
-      requestId: principal.requestId ?? null,
-      detail: { app: app.name, from: app.access, to: access },
-    };
+    const actor = { kind: principal.credential.kind, credentialId: principal.credential.id, requestId: principal.requestId ?? null };
+    const event = credentialEvent('app.access', principal, actor, app.id, now, { app: app.name, from: app.access, to: access }, principal.appId);
     const changed = await this.apps.setAccess(principal.workspaceId, appId, access, now, event);
     if (!changed) throw notFound('App');
     this.guard.changed(changed);
