@@ -13,10 +13,12 @@ import type { Clock } from './core/clock.js';
 import { MemoryService } from './core/memories/memory-service.js';
 import type { Embedder } from './core/search/embedder.js';
 import { EmbeddingWorker } from './core/search/embedding-worker.js';
+import { RetentionSweeper } from './core/retention/retention.js';
 import { UserService } from './core/users/user-service.js';
 import { KyselyApiKeyStore } from './storage/api-keys-repo.js';
 import { KyselyAuditStore } from './storage/audit-repo.js';
 import type { Storage } from './storage/db.js';
+import { KyselyRetentionStore } from './storage/retention-repo.js';
 import { KyselyMemoryStore } from './storage/memories-repo.js';
 import { AppAccessGuard } from './core/apps/app-access-guard.js';
 import { AppControls } from './core/apps/app-controls.js';
@@ -27,8 +29,14 @@ import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.j
 /** How often the embedding worker looks for queued jobs when idle (it continues at once after a full batch). */
 const EMBEDDING_POLL_MS = 1000;
 
+/** The retention sweep runs this long after the server starts, then every RETENTION_SWEEP_INTERVAL_MS. */
+export const RETENTION_FIRST_SWEEP_MS = 60_000;
+export const RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
+
 /** Optional parts chosen by the runtime (or injected by tests). */
 export interface ServiceOptions {
+  /** When the retention sweep runs once `start()` is called (default: after a minute, then hourly). */
+  readonly retentionSchedule?: { readonly firstDelayMs: number; readonly intervalMs: number };
   /** The configured embedder; without one, Cairn is lexical-only and queues no embedding jobs. */
   readonly embedder?: Embedder;
   /** The vector search path `chooseVectorSearch` picked for this database (default `exact`). */
@@ -65,6 +73,8 @@ export interface Services {
   /** App controls (pause, read-only), asked by every memory operation; told of changes made here. */
   readonly appAccess: AppAccessGuard;
   readonly appControls: AppControls;
+  /** Purges deleted memories past CAIRN_DELETED_RETENTION_DAYS and audit events past CAIRN_AUDIT_RETENTION_DAYS. */
+  readonly retention: RetentionSweeper;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
   /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
@@ -109,10 +119,14 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
       ? { embedder: options.embedder, vectors: embeddings.vectors, onError: atMostOncePerMinute((err, suppressed) => log.warn({ err, suppressed }, 'search fell back to lexical-only: the query could not be embedded')) }
       : undefined;
   const users = new UserService(userStore, clock);
+  const retention = new RetentionSweeper(new KyselyRetentionStore(db), audit, clock, config.retention, {
+    onError: (err) => log.warn({ err }, 'the retention sweep failed; it runs again at the next interval'),
+  });
+  const retentionSchedule = options.retentionSchedule ?? { firstDelayMs: RETENTION_FIRST_SWEEP_MS, intervalMs: RETENTION_SWEEP_INTERVAL_MS };
   const accounts = new Accounts({ config, storage, users, clock, log });
   return {
     storage,
-    memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic),
+    memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic, config.retention),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
@@ -123,6 +137,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     apps,
     appAccess,
     appControls: new AppControls(apps, userStore, appAccess, clock),
+    retention,
     embedder: options.embedder,
     embeddings,
     accounts,
@@ -133,12 +148,13 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
       accessLog.start(config.flushIntervalMs);
       embeddings?.worker.start(EMBEDDING_POLL_MS);
       oauth.start();
+      retention.start(retentionSchedule.firstDelayMs, retentionSchedule.intervalMs);
     },
     async flush() {
       oauth.stop();
       usage.stop();
       accessLog.stop();
-      await Promise.allSettled([usage.flush(), accessLog.flush(), embeddings?.worker.close()]);
+      await Promise.allSettled([usage.flush(), accessLog.flush(), embeddings?.worker.close(), retention.close()]);
     },
   };
 }

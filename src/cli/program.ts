@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReindexCommand } from './commands/reindex.js';
+import { registerRetentionCommands } from './commands/retention.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSigningKeyCommands } from './commands/signing-keys.js';
 import { registerUserCommands } from './commands/users.js';
@@ -39,5 +41,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerKeyCommands(program, ctx);
   registerSigningKeyCommands(program, ctx);
   registerReindexCommand(program, ctx);
+  registerRetentionCommands(program, ctx);
+  registerAuditCommands(program, ctx);
   return program;
 }

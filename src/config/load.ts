@@ -113,6 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       cacheMaxEntries: (parsed.CAIRN_AUTH_CACHE_MAX_ENTRIES as number | undefined) ?? 10_000,
     },
     flushIntervalMs: (parsed.CAIRN_FLUSH_INTERVAL_MS as number | undefined) ?? 5000,
+    retention: {
+      deletedMemoryDays: (parsed.CAIRN_DELETED_RETENTION_DAYS as number | undefined) ?? 30,
+      auditDays: (parsed.CAIRN_AUDIT_RETENTION_DAYS as number | undefined) ?? 365,
+    },
     embedder,
     accounts,
     oauth: {

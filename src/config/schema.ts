@@ -116,6 +116,17 @@ export const SETTINGS = {
     default: '5000',
     schema: int(100, 600_000),
   },
+  CAIRN_DELETED_RETENTION_DAYS: {
+    description:
+      'How many days a deleted memory can be restored. After that it answers 404 like a memory that never existed, and the hourly retention sweep (or cairn retention run) erases it for good with its history and vectors. At least 1; there is no keep-forever setting for deleted memories.',
+    default: '30',
+    schema: int(1, 36_500),
+  },
+  CAIRN_AUDIT_RETENTION_DAYS: {
+    description: 'How many days audit events are kept; the retention sweep deletes older ones. 0 keeps them forever.',
+    default: '365',
+    schema: int(0, 36_500),
+  },
   CAIRN_SHUTDOWN_TIMEOUT_MS: {
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.',
     default: '10000',
@@ -273,6 +284,8 @@ export interface Config {
   readonly log: { readonly level: LogLevel };
   readonly auth: { readonly cacheTtlMs: number; readonly cacheMaxEntries: number };
   readonly flushIntervalMs: number;
+  /** Days deleted memories stay restorable and audit events are kept (0: forever); purged by the retention sweep. */
+  readonly retention: { readonly deletedMemoryDays: number; readonly auditDays: number };
   readonly embedder: EmbedderConfig;
   readonly accounts: AccountsConfig;
   /** The OAuth authorization server (src/oauth). */

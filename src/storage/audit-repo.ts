@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { AuditEvent, AuditQuery, AuditReader, AuditStore } from '../core/audit/audit.js';
+import type { AuditEvent, AuditExporter, AuditExportQuery, AuditQuery, AuditReader, AuditStore } from '../core/audit/audit.js';
 import type { CredentialKind } from '../core/principal.js';
 import type { AuditLogTable, Database } from './schema.js';
 
@@ -20,7 +20,7 @@ export function toAuditRow(e: AuditEvent): Omit<Database['audit_log'], 'id'> {
   };
 }
 
-export class KyselyAuditStore implements AuditStore, AuditReader {
+export class KyselyAuditStore implements AuditStore, AuditReader, AuditExporter {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(events: readonly AuditEvent[]): Promise<void> {
@@ -45,6 +45,19 @@ export class KyselyAuditStore implements AuditStore, AuditReader {
     if (q.until !== undefined) query = query.where('l.at', '<', q.until);
     if (q.beforeId !== undefined) query = query.where('l.id', '<', q.beforeId);
     const rows = await query.orderBy('l.id', 'desc').limit(q.limit).execute();
+    return rows.map((r) => ({ ...toEvent(r), appName: r.app_name ?? null }));
+  }
+
+  async exportPage(q: AuditExportQuery): Promise<(AuditEvent & { id: number; appName: string | null })[]> {
+    let query = this.db.selectFrom('audit_log as l').leftJoin('apps as a', 'a.id', 'l.app_id').selectAll('l').select('a.name as app_name');
+    if (q.workspaceId !== undefined) query = query.where('l.workspace_id', '=', q.workspaceId);
+    if (q.since !== undefined) query = query.where('l.at', '>=', q.since);
+    if (q.until !== undefined) query = query.where('l.at', '<', q.until);
+    if (q.after !== undefined) {
+      const { at, id } = q.after;
+      query = query.where((eb) => eb.or([eb('l.at', '>', at), eb.and([eb('l.at', '=', at), eb('l.id', '>', id)])]));
+    }
+    const rows = await query.orderBy('l.at').orderBy('l.id').limit(q.limit).execute();
     return rows.map((r) => ({ ...toEvent(r), appName: r.app_name ?? null }));
   }
 

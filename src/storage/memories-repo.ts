@@ -104,14 +104,23 @@ export class KyselyMemoryStore implements MemoryStore {
   async update(scope: WorkspaceScope, id: string, patch: MemoryPatch, audit: AuditEvent): Promise<UpdateOutcome> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('memories').select(['state', 'content_hash']).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst();
+        const current = await trx.selectFrom('memories').select(['state', 'content_hash', 'updated_at']).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst();
         if (!current) return { ok: false, reason: 'NOT_FOUND' } as const;
+        const wasDeleted = current.state === 'deleted';
+        // Only a restore changes a deleted memory, so its updated_at stays the time it was deleted (retention).
+        if (wasDeleted && (patch.state === undefined || patch.state === 'deleted')) return { ok: false, reason: 'NOT_FOUND' } as const;
+        if (wasDeleted && patch.restorableSince !== undefined && Number(current.updated_at) < patch.restorableSince) return { ok: false, reason: 'EXPIRED' } as const;
         const values: Partial<Record<keyof MemoriesTable, unknown>> = { updated_at: patch.now };
         if (patch.content !== undefined) values.content = patch.content;
         if (patch.contentHash !== undefined) values.content_hash = patch.contentHash;
         if (patch.metadata !== undefined) values.metadata = JSON.stringify(patch.metadata);
         if (patch.state !== undefined) values.state = patch.state;
-        await trx.updateTable('memories').set(values as never).where('workspace_id', '=', scope.workspaceId).where('id', '=', id).execute();
+        // The state read above is checked again by the UPDATE itself, so a delete (or a purge) that lands in between
+        // cannot be overwritten by an edit meant for the live memory.
+        let change = trx.updateTable('memories').set(values as never).where('workspace_id', '=', scope.workspaceId).where('id', '=', id);
+        change = wasDeleted ? change.where('state', '=', 'deleted').where('updated_at', '=', current.updated_at) : change.where('state', '<>', 'deleted');
+        const changed = await change.executeTakeFirst();
+        if (Number(changed.numUpdatedRows) === 0) return { ok: false, reason: 'NOT_FOUND' } as const;
         await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
         await recordVersions(trx, scope, [id], patch.state === 'deleted' && current.state !== 'deleted' ? 'delete' : 'update', audit);
         if (this.options.enqueueEmbeddings && patch.contentHash !== undefined && patch.contentHash !== current.content_hash) {

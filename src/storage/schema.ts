@@ -14,6 +14,7 @@ export interface Database {
   memory_versions: MemoryVersionsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  audit_purge: AuditPurgeTable;
   cairn_migrations: MigrationsTable;
   memory_vectors: MemoryVectorsTable;
   embedding_jobs: EmbeddingJobsTable;
@@ -122,6 +123,15 @@ export interface AuditLogTable {
   target_id: string | null;
   request_id: string | null;
   detail: string | null;
+}
+
+/**
+ * One row (id 1): audit rows older than `before_at` may be deleted (migration 0009). 0 except inside the retention
+ * sweep's transaction, which raises it, deletes a batch and puts it back.
+ */
+export interface AuditPurgeTable {
+  id: number;
+  before_at: number;
 }
 
 /** One vector per memory: Float32 little-endian bytes (BLOB / bytea), unit length, of model `model_id`. */

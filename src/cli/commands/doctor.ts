@@ -95,6 +95,8 @@ function settingRows(config: Config, env: NodeJS.ProcessEnv, secretFileExists: b
     CAIRN_AUTH_CACHE_TTL_SECONDS: String(config.auth.cacheTtlMs / 1000),
     CAIRN_AUTH_CACHE_MAX_ENTRIES: String(config.auth.cacheMaxEntries),
     CAIRN_FLUSH_INTERVAL_MS: String(config.flushIntervalMs),
+    CAIRN_DELETED_RETENTION_DAYS: `${config.retention.deletedMemoryDays} days`,
+    CAIRN_AUDIT_RETENTION_DAYS: config.retention.auditDays === 0 ? '0 (kept forever)' : `${config.retention.auditDays} days`,
     CAIRN_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
     ...embedderRows(config),
     ...accountRows(config),

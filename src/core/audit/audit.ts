@@ -22,7 +22,9 @@ export type AuditAction =
   | 'user.disable'
   | 'user.enable'
   | 'user.password_link'
-  | 'app.access';
+  | 'app.access'
+  /** One retention sweep that purged something (workspace null): how many deleted memories and audit events. */
+  | 'retention.purge';
 
 export interface AuditEvent {
   readonly at: number;
@@ -97,6 +99,24 @@ export interface AuditReader {
   query(workspaceId: string, q: AuditQuery): Promise<(AuditEvent & { id: number; appName: string | null })[]>;
   /** Events per UTC day (days since the epoch) and app, at or after `since`; events without an app are left out. */
   dailyByApp(workspaceId: string, since: number): Promise<{ day: number; appId: string; appName: string; count: number }[]>;
+}
+
+/** A slice of the log for export: one workspace's events (or, for the operator, every event), oldest first. */
+export interface AuditExportQuery {
+  /** Undefined: every workspace's events and the server's own (`cairn audit export` without --workspace). */
+  readonly workspaceId?: string;
+  /** Inclusive lower bound on `at` (ms). */
+  readonly since?: number;
+  /** Exclusive upper bound on `at` (ms). */
+  readonly until?: number;
+  /** Only events after this one in (at, id) order: the previous page's last. */
+  readonly after?: { readonly at: number; readonly id: number };
+  readonly limit: number;
+}
+
+export interface AuditExporter {
+  /** One page of events in (at, id) order, oldest first, with their app's name. */
+  exportPage(q: AuditExportQuery): Promise<(AuditEvent & { id: number; appName: string | null })[]>;
 }
 
 /**

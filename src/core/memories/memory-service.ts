@@ -18,6 +18,7 @@ import type { AppAccessGuard } from '../apps/app-access-guard.js';
 import type { Embedder, VectorIndex } from '../search/embedder.js';
 import { reciprocalRankFusion } from '../search/fusion.js';
 import { searchLexical } from '../search/lexical-search.js';
+import { restorableSince, type RetentionPolicy } from '../retention/retention.js';
 import type { InsertOutcome, MemoryFacets, MemoryFilters, MemoryStore, SearchHit } from './memory-store.js';
 
 export interface NewMemoryInput {
@@ -43,6 +44,8 @@ export interface MemoryPage {
 }
 
 export const DEFAULT_PAGE = 50;
+/** CAIRN_DELETED_RETENTION_DAYS when unset. */
+export const DEFAULT_DELETED_RETENTION_DAYS = 30;
 export const MAX_PAGE = 200;
 export const MAX_BULK_UPDATE = 500;
 export const DEFAULT_SEARCH_LIMIT = 10;
@@ -72,6 +75,8 @@ export class MemoryService {
     /** App controls: every method asks it after the scope check, so a paused or read-only app is stopped on every surface. */
     private readonly appAccess: Pick<AppAccessGuard, 'require'>,
     private readonly semantic?: SemanticSearch,
+    /** How long a deleted memory can be restored (CAIRN_DELETED_RETENTION_DAYS); the sweeper purges it afterwards. */
+    private readonly retention: Pick<RetentionPolicy, 'deletedMemoryDays'> = { deletedMemoryDays: DEFAULT_DELETED_RETENTION_DAYS },
   ) {}
 
   async add(principal: Principal, input: NewMemoryInput): Promise<InsertOutcome> {
@@ -206,6 +211,7 @@ export class MemoryService {
         ...(patch.metadata === undefined ? {} : { metadata: checkMetadata(patch.metadata, 'metadata') }),
         ...(patch.state === undefined ? {} : { state: patch.state }),
         now,
+        restorableSince: restorableSince(this.retention, now),
       },
       this.event(principal, patch.state === 'deleted' ? 'memory.delete' : 'memory.update', id, now, {
         fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
@@ -214,6 +220,12 @@ export class MemoryService {
     if (outcome.ok) return outcome.memory;
     if (outcome.reason === 'DUPLICATE') {
       throw new AppError('CONFLICT', 'Another memory in this workspace already has this content.', { existingId: outcome.existingId });
+    }
+    if (outcome.reason === 'EXPIRED') {
+      // The same answer as after the sweep has purged it: past its retention period the memory is gone.
+      throw new AppError('NOT_FOUND', `Memory not found: it was deleted more than ${this.retention.deletedMemoryDays} days ago and can no longer be restored.`, {
+        reason: 'retention_expired',
+      });
     }
     throw notFound('Memory');
   }

@@ -54,6 +54,12 @@ export interface MemoryPatch {
   readonly metadata?: Metadata;
   readonly state?: MemoryState;
   readonly now: number;
+  /**
+   * A deleted memory accepts only a patch that moves it out of `deleted` (a restore), and only if it was deleted
+   * (its `updatedAt`) at or after this time; any other change of a deleted memory is NOT_FOUND, so a deleted
+   * memory's `updatedAt` stays its deletion time, which retention counts from. Without it any restore is allowed.
+   */
+  readonly restorableSince?: number;
 }
 
 export type InsertOutcome = { readonly memory: Memory; readonly created: boolean };
@@ -61,6 +67,8 @@ export type InsertOutcome = { readonly memory: Memory; readonly created: boolean
 export type UpdateOutcome =
   | { readonly ok: true; readonly memory: Memory }
   | { readonly ok: false; readonly reason: 'NOT_FOUND' }
+  /** A restore of a memory deleted before `restorableSince`: past the retention period. */
+  | { readonly ok: false; readonly reason: 'EXPIRED' }
   | { readonly ok: false; readonly reason: 'DUPLICATE'; readonly existingId: string };
 
 /**

@@ -4,6 +4,7 @@ import { authenticatedRoutes } from '../rest/routes.js';
 import { appsList } from './routes/apps.list.js';
 import { appsSetAccess } from './routes/apps.set-access.js';
 import { activityDaily } from './routes/activity.daily.js';
+import { activityExport } from './routes/activity.export.js';
 import { activityList } from './routes/activity.list.js';
 import { adminUsersSetDisabled } from './routes/admin-users.disable.js';
 import { adminUsersList } from './routes/admin-users.list.js';
@@ -34,6 +35,7 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   sessionsRevokeOthers,
   activityList,
   activityDaily,
+  activityExport,
   connect,
   appsList,
   appsSetAccess,

@@ -1,7 +1,7 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { Accounts } from '../../accounts/accounts.js';
 import type { SessionUser } from '../../auth/sessions/ports.js';
-import type { AuditReader, AuditStore } from '../../core/audit/audit.js';
+import type { AuditExporter, AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { AppControls } from '../../core/apps/app-controls.js';
 import type { Clock } from '../../core/clock.js';
 import type { RestApp, RouteDeps } from '../rest/types.js';
@@ -17,7 +17,7 @@ export interface DashboardDeps extends RouteDeps {
   readonly authenticate: onRequestHookHandler;
   /** Browser sessions (list, sign out) and set-password links. */
   readonly accounts: Pick<Accounts, 'sessionsOf' | 'endSessions' | 'endAllSessions' | 'setPasswordLink'>;
-  readonly audit: AuditReader & Pick<AuditStore, 'append'>;
+  readonly audit: AuditReader & AuditExporter & Pick<AuditStore, 'append'>;
   readonly clock: Clock;
   /** The workspace's apps and what each may do (pause, read-only). */
   readonly appControls: AppControls;
