@@ -3,7 +3,7 @@ import { ensureSecret, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createLogger } from './logging.js';
-import { buildServices, type Services } from './services.js';
+import { buildServices, type ServiceOptions, type Services } from './services.js';
 import { openStorage, type OpenOptions, type Storage } from './storage/db.js';
 import { migrate, type MigrationReport } from './storage/migrate.js';
 import { chooseVectorSearch } from './storage/vectors-repo.js';
@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   readonly cwd?: string;
   /** The embedder to use instead of the configured one (tests). */
   readonly embedder?: Embedder;
+  /** When the retention sweep runs after `services.start()` (tests; default a minute after start, then hourly). */
+  readonly retentionSchedule?: ServiceOptions['retentionSchedule'];
 }
 
 /**
@@ -56,6 +58,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const services = buildServices(config, storage, options.clock ?? systemClock, logger, {
       ...(embedder ? { embedder } : {}),
       ...(vectorSearch ? { vectorSearch: vectorSearch.kind } : {}),
+      ...(options.retentionSchedule ? { retentionSchedule: options.retentionSchedule } : {}),
     });
     return {
       config,

@@ -197,6 +197,7 @@ describe('dashboard with the database down', () => {
       ['POST', '/v1/sessions/revoke-others', {}],
       ['GET', '/v1/activity'],
       ['GET', '/v1/activity/daily'],
+      ['GET', '/v1/activity/export'],
       ['GET', '/v1/admin/users'],
     ];
     t.faults.down();
