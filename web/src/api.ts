@@ -98,6 +98,41 @@ export async function api<T>(method: string, path: string, body?: unknown, query
   return parsed as T;
 }
 
+/**
+ * Saves the attachment `path` answers (the activity export) under the file name the server gives. Fetched, not
+ * linked, so it carries the same headers as every request, the chosen workspace among them.
+ */
+export async function download(path: string, query?: Query): Promise<void> {
+  const headers: Record<string, string> = { 'X-Cairn-Dashboard': '1' };
+  const ws = chosenWorkspace();
+  if (ws) headers['X-Cairn-Workspace'] = ws;
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + withQuery(path, query), { headers, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cairn could not be reached. Check your connection and try again.', undefined);
+  }
+  if (!res.ok) {
+    let err: ApiErrorBody['error'] | undefined;
+    try {
+      err = ((await res.json()) as ApiErrorBody).error;
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401) window.location.assign(loginUrl());
+    throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? `Request failed (${res.status})`, err?.details);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'cairn-export.ndjson';
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export const get = <T>(path: string, query?: Query) => api<T>('GET', path, undefined, query);
 export const post = <T>(path: string, body: unknown = {}, workspace?: string) => api<T>('POST', path, body, undefined, workspace);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
 import { phoneContext, pickOption, signIn, watchPage } from '../../testing/dashboard-browser.js';
@@ -93,6 +94,23 @@ describe('Activity', () => {
     await table.waitFor();
     const headers = await table.getByRole('columnheader').allTextContents();
     expect(headers).toEqual(expect.arrayContaining(['Day', 'claude-code', 'cursor']));
+    expect(watch.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('Export downloads the workspace’s activity as NDJSON, oldest first, with the seeded writes', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    const watch = watchPage(page, server.url);
+    await signIn(page, server.url, SEED_ADMIN.email, SEED_ADMIN.password, '/activity');
+    await page.locator('[data-activity-row]').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^cairn-activity-ws_[A-Za-z0-9_-]+-\d{4}-\d{2}-\d{2}\.ndjson$/);
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: string; action: string; app: { name: string } | null });
+    expect(lines.filter((l) => l.action === 'memory.create' && l.app?.name === 'cursor')).toHaveLength(3);
+    const times = lines.map((l) => Date.parse(l.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(watch.problems).toEqual([]);
     await context.close();
   });

@@ -3,13 +3,14 @@
  * which app read, wrote or deleted what, and every credential event (keys, connections, clients, sessions,
  * users). Filters by action, app, credential (press a row's credential to see only its events) and time.
  * Above it, a stacked bar chart (recharts) of events per day per app over 30 days (`GET /activity/daily`),
- * with the same numbers as a table for screen readers and for anyone who prefers numbers.
+ * with the same numbers as a table for screen readers and for anyone who prefers numbers. "Export" downloads the
+ * workspace's log as NDJSON (`GET /activity/export`, oldest first), from the chosen "When" on.
  */
 import { Badge, Box, Button, Card, Code, Group, Select, Stack, Switch, Table, Text, UnstyledButton, useMantineTheme, VisuallyHidden } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { get } from '../api';
+import { download, get } from '../api';
 import { ANY_TIME, ErrorNotice, Loading, PageHeader, TimeRangeSelect, type TimeRange } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { colourFor, dateTime, relativeTime } from '../format';
@@ -70,6 +71,8 @@ export function ActivityPage() {
   const [app, setApp] = useState<string | null>(null);
   const [credential, setCredential] = useState<string | null>(null);
   const [time, setTime] = useState<TimeRange>(ANY_TIME);
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>(null);
 
   const daily = useQuery({ queryKey: ['activity', 'daily'], queryFn: () => get<DailyCounts>('/activity/daily', { days: 30 }) });
   const facets = useQuery({ queryKey: ['memories', 'facets'], queryFn: () => get<Facets>('/memories/facets') });
@@ -164,7 +167,24 @@ export function ActivityPage() {
               Clear filters
             </Button>
           ) : null}
+          <Button
+            variant="default"
+            size="sm"
+            ml="auto"
+            loading={exporting}
+            title="Download this workspace's activity as NDJSON, one event per line, oldest first (the When filter applies)"
+            onClick={() => {
+              setExporting(true);
+              setExportError(null);
+              download('/activity/export', { since: time.since })
+                .catch(setExportError)
+                .finally(() => setExporting(false));
+            }}
+          >
+            Export
+          </Button>
         </Group>
+        {exportError ? <ErrorNotice error={exportError} title="The activity could not be exported" /> : null}
         {log.isError ? <ErrorNotice error={log.error} title="The activity could not be loaded" /> : null}
         {log.isPending ? (
           <Loading label="Loading activity" />
