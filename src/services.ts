@@ -83,9 +83,9 @@ export interface Services {
   readonly sessions: SessionReader;
   /** The OAuth authorization server's signing keys, storage, grants and client-credentials clients. */
   readonly oauth: OAuthServices;
-  /** Starts the periodic flushers (the server does; one-shot CLI commands do not). */
+  /** Starts the periodic flushers and the retention sweep (the server does; one-shot CLI commands do not). */
   start(): void;
-  /** Stops the flushers and writes what they hold; stops the embedding worker after its current batch. */
+  /** Stops the flushers and writes what they hold; stops the embedding worker and a retention sweep after their current batch. */
   flush(): Promise<void>;
 }
 

@@ -195,6 +195,10 @@ export class MemoryService {
     }
   }
 
+  /**
+   * Changes a memory. A deleted memory takes only a restore (a state other than `deleted`), and only within
+   * CAIRN_DELETED_RETENTION_DAYS of its deletion; past that it is NOT_FOUND, as it will be once the sweep erased it.
+   */
   async update(principal: Principal, id: string, patch: { content?: string; metadata?: Metadata; state?: MemoryState }): Promise<Memory> {
     requireScopes(principal, ...(patch.state === 'deleted' ? (['memories:delete'] as const) : (['memories:write'] as const)));
     await this.appAccess.require(principal, 'write');
