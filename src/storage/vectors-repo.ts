@@ -199,6 +199,8 @@ export class KyselyVectorIndex implements VectorIndex {
     if (f.authorUserId) q = q.where('m.author_user_id', '=', f.authorUserId);
     if (f.since !== undefined) q = q.where('m.created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('m.created_at', '<', f.until);
+    const deletedSince = f.deletedSince;
+    if (deletedSince !== undefined) q = q.where((eb) => eb.or([eb('m.state', '<>', 'deleted'), eb('m.updated_at', '>=', deletedSince)]));
     return q as unknown as VectorQuery;
   }
 }

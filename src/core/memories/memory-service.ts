@@ -135,6 +135,8 @@ export class MemoryService {
     const rows = await this.store.list(principal, {
       ...filtersOf(input),
       states: [input.state ?? 'active'],
+      // Deleted memories past their retention period are gone, whether or not the sweep has erased them yet.
+      deletedSince: restorableSince(this.retention, this.clock.now()),
       limit: limit + 1,
       ...(cursor ? { cursor } : {}),
     });
@@ -151,7 +153,7 @@ export class MemoryService {
     if (text.length === 0) throw new AppError('INVALID_INPUT', 'Invalid query: must not be empty.', { field: 'query' });
     if (text.length > 2000) throw new AppError('INVALID_INPUT', 'Invalid query: at most 2000 characters.', { field: 'query' });
     const limit = clampLimit(input.limit, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
-    const filters: MemoryFilters = { ...filtersOf(input.filters ?? {}), states: [input.filters?.state ?? 'active'] };
+    const filters: MemoryFilters = { ...filtersOf(input.filters ?? {}), states: [input.filters?.state ?? 'active'], deletedSince: restorableSince(this.retention, this.clock.now()) };
     const hits = this.semantic
       ? await this.hybridSearch(principal, this.semantic, text, limit, filters)
       : await searchLexical(this.store, principal, { ...filters, text, limit });

@@ -25,6 +25,8 @@ export interface MemoryFilters {
   readonly since?: number;
   /** Exclusive upper bound on `createdAt` (ms). */
   readonly until?: number;
+  /** Leaves out deleted memories deleted (`updatedAt`) before this: past their retention period, no longer restorable. */
+  readonly deletedSince?: number;
 }
 
 export interface ListQuery extends MemoryFilters {

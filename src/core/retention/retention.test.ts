@@ -43,6 +43,24 @@ describe('deleted memories: restorable within CAIRN_DELETED_RETENTION_DAYS, by t
     expect(row.state).toBe('deleted');
   });
 
+  it('lists and finds a deleted memory only while it can be restored', async () => {
+    const owner = await t.createUser('ada@example.com');
+    const { key } = await t.createKey(owner);
+    const old = await t.addMemory(key, 'deleted long ago about zebras');
+    await t.call('DELETE', `/api/v1/memories/${old.id}`, { key });
+    t.clock.advance(5 * DAY_MS);
+    const recent = await t.addMemory(key, 'deleted lately about zebras');
+    await t.call('DELETE', `/api/v1/memories/${recent.id}`, { key });
+    const listed = async () => ((await t.call('GET', '/api/v1/memories?state=deleted', { key })).json() as { memories: { id: string }[] }).memories.map((m) => m.id);
+    const found = async () =>
+      ((await t.call('POST', '/api/v1/memories/search', { key, body: { query: 'zebras', filters: { state: 'deleted' } } })).json() as { results: { memory: { id: string } }[] }).results.map((r) => r.memory.id);
+    expect((await listed()).sort()).toEqual([old.id, recent.id].sort());
+    expect((await found()).sort()).toEqual([old.id, recent.id].sort());
+    t.clock.advance(2 * DAY_MS + 1);
+    expect(await listed()).toEqual([recent.id]);
+    expect(await found()).toEqual([recent.id]);
+  });
+
   it('refuses to edit a deleted memory, so an edit cannot push its deletion time (and its purge) back', async () => {
     const owner = await t.createUser('ada@example.com');
     const { key } = await t.createKey(owner);

@@ -102,6 +102,10 @@ export function runVectorsSuite(factory: StorageFactory): void {
           await store.deleteMany(scopeOf(ada), { ids: [deleted] }, T0 + 1, () => auditEvent('memory.delete', { workspaceId: ada.workspace.id }));
           expect((await index.query(ada.workspace.id, vec(1, 0, 0, 0), 10)).map((h) => h.memoryId)).toEqual([live]);
           expect((await index.query(ada.workspace.id, vec(1, 0, 0, 0), 10, { states: ['archived'] })).map((h) => h.memoryId)).toEqual([archived]);
+          // Deleted ones when asked for, while restorable: deletedSince leaves out those deleted before it (retention).
+          expect((await index.query(ada.workspace.id, vec(1, 0, 0, 0), 10, { states: ['deleted'], deletedSince: T0 + 1 })).map((h) => h.memoryId)).toEqual([deleted]);
+          expect(await index.query(ada.workspace.id, vec(1, 0, 0, 0), 10, { states: ['deleted'], deletedSince: T0 + 2 })).toEqual([]);
+          expect((await index.query(ada.workspace.id, vec(1, 0, 0, 0), 10, { states: ['archived'], deletedSince: T0 + 2 })).map((h) => h.memoryId)).toEqual([archived]);
         });
 
         it('applies the memory filters (app, author, time) and breaks equal similarity newest first', async () => {
