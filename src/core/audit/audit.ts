@@ -22,7 +22,9 @@ export type AuditAction =
   | 'user.disable'
   | 'user.enable'
   | 'user.password_link'
-  | 'app.access';
+  | 'app.access'
+  | 'memories.export'
+  | 'memories.import';
 
 export interface AuditEvent {
   readonly at: number;
