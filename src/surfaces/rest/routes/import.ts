@@ -47,6 +47,9 @@ export function importWorkspace(app: RestApp, { transfer, importMaxBytes }: Pick
           summary: 'Import memories (Cairn JSONL, OpenMemory/mem0, server-memory)',
           description: `Body: application/x-ndjson (or application/json for an OpenMemory/mem0 JSON document), at most CAIRN_IMPORT_MAX_BYTES. Needs memories:write. All or nothing: written in one transaction.`,
           querystring: Query,
+          consumes: BODY_TYPES,
+          // Documents the body; validation passes the raw stream through untouched (it is read by the import).
+          body: z.unknown().describe('Cairn JSONL (application/x-ndjson), an OpenMemory/mem0 export (JSON document or JSONL) or a server-memory graph (JSONL).'),
           response: { 200: Report, ...errorResponses },
         },
       },
