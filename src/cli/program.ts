@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReindexCommand } from './commands/reindex.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSigningKeyCommands } from './commands/signing-keys.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerUserCommands } from './commands/users.js';
 import type { CliContext } from './context.js';
 
@@ -39,5 +40,6 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerKeyCommands(program, ctx);
   registerSigningKeyCommands(program, ctx);
   registerReindexCommand(program, ctx);
+  registerTransferCommands(program, ctx);
   return program;
 }
