@@ -7,6 +7,7 @@ import { runDashboardSuite } from './conformance/dashboard.suite.js';
 import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
+import { runTransferSuite } from './conformance/transfer.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
@@ -33,4 +34,5 @@ describe('PostgreSQL', () => {
   runMigrationsSuite(postgres);
   runBadDataSuite(postgres);
   runVectorsSuite(postgres);
+  runTransferSuite(postgres);
 });
