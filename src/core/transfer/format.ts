@@ -329,7 +329,7 @@ function parseOpenMemory(lines: readonly string[], now: number): ParsedImport {
   const first = lines.findIndex((l) => l.trim() !== '');
   const item = (value: unknown, line: number, where: string) => {
     try {
-      memories.push(openMemoryItem(value, line, now, where));
+      memories.push(openMemoryItem(value, line, now));
     } catch (err) {
       if (!(err instanceof LineProblem)) throw err;
       errors.push({ line, message: where ? `${where}: ${err.message}` : err.message });
@@ -368,7 +368,7 @@ function parseOpenMemory(lines: readonly string[], now: number): ParsedImport {
 /** OpenMemory's states; `paused` (hidden from agents, kept) is closest to Cairn's archived. */
 const OPENMEMORY_STATES: Record<string, MemoryState> = { active: 'active', paused: 'archived', archived: 'archived', deleted: 'deleted' };
 
-function openMemoryItem(value: unknown, line: number, now: number, where: string): ImportMemory {
+function openMemoryItem(value: unknown, line: number, now: number): ImportMemory {
   if (!isObject(value)) fail('must be a JSON object');
   const text = value.memory ?? value.content ?? value.text;
   const body = content(text, value.memory !== undefined ? 'memory' : 'content');
@@ -391,7 +391,6 @@ function openMemoryItem(value: unknown, line: number, now: number, where: string
   }
   const createdAt = value.created_at === undefined || value.created_at === null ? now : time(value.created_at, 'created_at');
   const updatedAt = value.updated_at === undefined || value.updated_at === null ? createdAt : time(value.updated_at, 'updated_at');
-  void where;
   return { ...foreign(line, `openmemory:${sourceId ?? `content:${body}`}`, body, meta, createdAt), state, updatedAt: Math.max(updatedAt, createdAt), appName: app === null ? null : appName(app, 'app_name') };
 }
 
