@@ -6,7 +6,9 @@ import type { WorkspaceScope } from '../core/memories/memory-store.js';
 import { derivedId, type ExportApp, type ExportMemory, type ExportVersion, type ImportMemory } from '../core/transfer/format.js';
 import type { ExportCursor, ImportOutcome, ImportPlan, TransferStore } from '../core/transfer/transfer-store.js';
 import { APP_ACCESS, type AppAccess } from '../core/users/user.js';
+import { AppError } from '../errors/app-error.js';
 import { toAuditRow } from './audit-repo.js';
+import { isUniqueViolation } from './db-errors.js';
 import { parseJson, type Database } from './schema.js';
 import { enqueueEmbeddings } from './vectors-repo.js';
 
@@ -90,6 +92,16 @@ export class KyselyTransferStore implements TransferStore {
   }
 
   async importAll(scope: WorkspaceScope, plan: ImportPlan, audit: (outcome: ImportOutcome) => AuditEvent, progress?: (done: number) => void): Promise<ImportOutcome> {
+    try {
+      return await this.importInTransaction(scope, plan, audit, progress);
+    } catch (err) {
+      // Only a concurrent write of the same ids or app names gets here (everything else was checked first).
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'Another import or write changed the same memories or apps at the same time; nothing was imported. Run the import again: it is idempotent.');
+      throw err;
+    }
+  }
+
+  private async importInTransaction(scope: WorkspaceScope, plan: ImportPlan, audit: (outcome: ImportOutcome) => AuditEvent, progress?: (done: number) => void): Promise<ImportOutcome> {
     const ws = scope.workspaceId;
     return this.db.transaction().execute(async (trx) => {
       const apps = await ensureApps(trx, ws, plan);

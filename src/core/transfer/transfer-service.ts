@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/app-error.js';
 import type { AppAccessGuard } from '../apps/app-access-guard.js';
+import { DASHBOARD_APP_NAME } from '../apps/app-controls.js';
 import type { AuditAction, AuditEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { requireScopes, type CredentialKind, type Principal } from '../principal.js';
@@ -94,7 +95,13 @@ export class TransferService {
     options.progress?.(0, total);
     const outcome = await this.store.importAll(
       principal,
-      { apps: parsed.apps, memories: parsed.memories, fallbackUserId: principal.userId, fallbackAppId: principal.appId, now },
+      {
+        // The dashboard's app can never be paused or limited (app-controls.ts); a file cannot do it either.
+        apps: parsed.apps.map((a) => (a.name === DASHBOARD_APP_NAME ? { ...a, access: 'full' as const } : a)),
+        memories: parsed.memories, fallbackUserId: principal.userId,
+        fallbackAppId: principal.appId,
+        now,
+      },
       (o) =>
         this.event(principal, 'memories.import', now, {
           format: parsed.format,

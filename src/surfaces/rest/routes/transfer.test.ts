@@ -181,6 +181,18 @@ describe('app controls', () => {
     expect((await importInto(t, key, file)).json().error.code).toBe('APP_READ_ONLY');
   });
 
+  it('a file cannot pause or limit the dashboard’s own app', async () => {
+    const t = await server();
+    const ana = await t.createUser('ana@example.com');
+    const { key } = await t.createKey(ana);
+    const file = ['{"type":"cairn-export","version":1}', '{"type":"app","name":"Dashboard","access":"paused"}', '{"type":"app","name":"Other","access":"paused"}'].join('\n');
+    const res = await importInto(t, key, file);
+    expect(res.json().apps).toEqual([
+      { name: 'Dashboard', access: 'full', created: true },
+      { name: 'Other', access: 'paused', created: true },
+    ]);
+  });
+
   it('export needs memories:read and import memories:write', async () => {
     const t = await server();
     const ana = await t.createUser('ana@example.com');
