@@ -50,13 +50,14 @@ async function cairn(env: NodeJS.ProcessEnv, args: string[], isTTY = false) {
 describe('cairn export / cairn import', () => {
   it('moves a workspace to another server with progress and a summary; re-import changes nothing', async () => {
     const from = dataDir();
-    const ws = await seed(from, 'ana@example.com', 250);
+    // More than two export pages (500 each), with many memories sharing a createdAt across page boundaries.
+    const ws = await seed(from, 'ana@example.com', 1200);
     const file = join(dirs[0]!, 'export.jsonl');
     const exported = await cairn(from, ['export', '--workspace', ws, '--out', file]);
-    expect(exported.err).toContain('Exported 250 memories with 250 versions');
+    expect(exported.err).toContain('Exported 1200 memories with 1200 versions');
     expect(exported.code).toBe(0);
     // Plain progress lines off a terminal, about one per tenth.
-    expect(exported.err).toMatch(/^export: \d+\/250 \(\d+%\)$/m);
+    expect(exported.err).toMatch(/^export: \d+\/1200 \(\d+%\)$/m);
     const text = readFileSync(file, 'utf8');
     expect(text.split('\n')[0]).toBe('{"type":"cairn-export","version":1}');
 
@@ -64,14 +65,14 @@ describe('cairn export / cairn import', () => {
     const target = await seed(to, 'ana@example.com', 0);
     const imported = await cairn(to, ['import', '--workspace', target, file], true);
     expect(imported.code, imported.err).toBe(0);
-    expect(imported.out).toContain('250 created, 0 unchanged, 0 duplicates, 0 reattributed');
+    expect(imported.out).toContain('1200 created, 0 unchanged, 0 duplicates, 0 reattributed');
     // A bar redrawn in place on a terminal.
     expect(imported.err).toContain('\r[');
-    expect(imported.err).toContain('100% 250/250');
+    expect(imported.err).toContain('100% 1200/1200');
 
     const again = await cairn(to, ['import', '--workspace', target, file, '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.out)).toMatchObject({ created: 0, unchanged: 250 });
+    expect(JSON.parse(again.out)).toMatchObject({ created: 0, unchanged: 1200 });
 
     // The same memories, apps and history: only the CLI app the export and import ran as differs.
     const back = await cairn(to, ['export', '--workspace', target]);
