@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     prefix: `${NOAUTH_PREFIX}/api`,
     authenticate: fixedPrincipal,
     memories: services.memories,
+    transfer: services.transfer,
+    importMaxBytes: runtime.config.http.importMaxBytes,
     apiKeys: services.apiKeys,
     users: services.users,
     oauthGrants: services.oauth.grants,

@@ -102,6 +102,8 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
   // What the REST route modules need; the dashboard registers the same modules behind its own authenticator.
   const routeDeps: RouteDeps = {
     memories: services.memories,
+    transfer: services.transfer,
+    importMaxBytes: config.http.importMaxBytes,
     apiKeys: services.apiKeys,
     users: services.users,
     oauthGrants: services.oauth.grants,

@@ -11,6 +11,7 @@ import type { Config } from './config/schema.js';
 import { BufferedAccessLog } from './core/audit/buffered-access-log.js';
 import type { Clock } from './core/clock.js';
 import { MemoryService } from './core/memories/memory-service.js';
+import { TransferService } from './core/transfer/transfer-service.js';
 import type { Embedder } from './core/search/embedder.js';
 import { EmbeddingWorker } from './core/search/embedding-worker.js';
 import { RetentionSweeper } from './core/retention/retention.js';
@@ -20,6 +21,7 @@ import { KyselyAuditStore } from './storage/audit-repo.js';
 import type { Storage } from './storage/db.js';
 import { KyselyRetentionStore } from './storage/retention-repo.js';
 import { KyselyMemoryStore } from './storage/memories-repo.js';
+import { KyselyTransferStore } from './storage/transfer-repo.js';
 import { AppAccessGuard } from './core/apps/app-access-guard.js';
 import { AppControls } from './core/apps/app-controls.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
@@ -61,6 +63,8 @@ export interface EmbeddingServices {
 export interface Services {
   readonly storage: Storage;
   readonly memories: MemoryService;
+  /** Export and import of a whole workspace (Cairn JSONL; OpenMemory/mem0 and server-memory imports). */
+  readonly transfer: TransferService;
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
   readonly verifier: ApiKeyVerifier;
@@ -127,6 +131,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
   return {
     storage,
     memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic, config.retention),
+    transfer: new TransferService(new KyselyTransferStore(db, { enqueueEmbeddings: embeddings !== undefined }), appAccess, clock),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,

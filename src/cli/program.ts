@@ -8,6 +8,7 @@ import { registerReindexCommand } from './commands/reindex.js';
 import { registerRetentionCommands } from './commands/retention.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSigningKeyCommands } from './commands/signing-keys.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerUserCommands } from './commands/users.js';
 import type { CliContext } from './context.js';
 
@@ -43,5 +44,6 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerReindexCommand(program, ctx);
   registerRetentionCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerTransferCommands(program, ctx);
   return program;
 }

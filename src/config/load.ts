@@ -100,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       allowedHosts: (parsed.CAIRN_ALLOWED_HOSTS as string[] | undefined) ?? defaultHosts(url, loopback),
       allowedOrigins: (parsed.CAIRN_ALLOWED_ORIGINS as string[] | undefined) ?? defaultOrigins(url, loopback),
       bodyLimit: (parsed.CAIRN_BODY_LIMIT as number | undefined) ?? 1024 * 1024,
+      importMaxBytes: (parsed.CAIRN_IMPORT_MAX_BYTES as number | undefined) ?? 256 * 1024 * 1024,
       trustProxy: (parsed.CAIRN_TRUST_PROXY as boolean | undefined) ?? false,
       shutdownTimeoutMs: (parsed.CAIRN_SHUTDOWN_TIMEOUT_MS as number | undefined) ?? 10_000,
     },

@@ -23,19 +23,22 @@ const int = (min: number, max: number) =>
     .transform((v) => Number(v))
     .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-const byteSize = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const m = /^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$/i.exec(String(v));
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: 'must be a size such as 1048576, 512kb or 4mb' });
-      return z.NEVER;
-    }
-    const unit = (m[2] ?? 'b').toLowerCase();
-    const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
-    return Number(m[1]) * mult;
-  })
-  .pipe(z.number().int().min(1024, 'must be at least 1kb').max(64 * 1024 * 1024, 'must be at most 64mb'));
+const sizeOf = (maxBytes: number, maxText: string) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(String(v));
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: 'must be a size such as 1048576, 512kb or 4mb' });
+        return z.NEVER;
+      }
+      const unit = (m[2] ?? 'b').toLowerCase();
+      const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('g') ? 1024 * 1024 * 1024 : 1;
+      return Number(m[1]) * mult;
+    })
+    .pipe(z.number().int().min(1024, 'must be at least 1kb').max(maxBytes, `must be at most ${maxText}`));
+
+const byteSize = sizeOf(64 * 1024 * 1024, '64mb');
 
 const list = z
   .union([z.array(z.string()), z.string()])
@@ -98,6 +101,11 @@ export const SETTINGS = {
     description: 'Largest accepted request body (bytes, or with kb/mb). Larger bodies get 413.',
     default: '1mb',
     schema: byteSize,
+  },
+  CAIRN_IMPORT_MAX_BYTES: {
+    description: 'Largest import accepted by POST /api/v1/import and `cairn import` (bytes, or with kb/mb/gb). Larger uploads get 413 as soon as the limit is passed.',
+    default: '256mb',
+    schema: sizeOf(4 * 1024 * 1024 * 1024, '4gb'),
   },
   CAIRN_TRUST_PROXY: {
     description: 'Trust X-Forwarded-* headers from a reverse proxy (for client IPs in logs).',
@@ -273,6 +281,8 @@ export interface Config {
     readonly allowedHosts: readonly string[];
     readonly allowedOrigins: readonly string[];
     readonly bodyLimit: number;
+    /** CAIRN_IMPORT_MAX_BYTES: the largest import (REST and CLI). */
+    readonly importMaxBytes: number;
     readonly trustProxy: boolean;
     readonly shutdownTimeoutMs: number;
   };

@@ -15,6 +15,8 @@ export interface ErrorSpec {
 
 export const ERROR_CODES = {
   INVALID_INPUT: { http: 400, rpc: -32602, message: 'The request is invalid.' },
+  /** An import file with bad lines (details.errors: up to 100 {line, message}); nothing was written. */
+  IMPORT_INVALID: { http: 400, rpc: null, message: 'The import file has invalid lines; nothing was imported.' },
   UNAUTHENTICATED: { http: 401, rpc: null, message: 'A valid credential is required.' },
   INSUFFICIENT_SCOPE: { http: 403, rpc: 'tool', message: 'The credential lacks a required scope.' },
   FORBIDDEN: { http: 403, rpc: 'tool', message: 'Your role in this workspace does not allow this.' },

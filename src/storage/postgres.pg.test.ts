@@ -8,6 +8,7 @@ import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runRetentionSuite } from './conformance/retention.suite.js';
+import { runTransferSuite } from './conformance/transfer.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
@@ -35,4 +36,5 @@ describe('PostgreSQL', () => {
   runBadDataSuite(postgres);
   runVectorsSuite(postgres);
   runRetentionSuite(postgres);
+  runTransferSuite(postgres);
 });

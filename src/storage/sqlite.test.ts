@@ -10,11 +10,12 @@ import type { StorageFactory } from './conformance/fixture.js';
 import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runRetentionSuite } from './conformance/retention.suite.js';
+import { runTransferSuite } from './conformance/transfer.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
 import { openStorage } from './db.js';
 
-const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite, runRetentionSuite];
+const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite, runRetentionSuite, runTransferSuite];
 
 const inMemory: StorageFactory = async () => openStorage({ dialect: 'sqlite', path: ':memory:' });
 

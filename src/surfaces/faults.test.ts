@@ -57,6 +57,8 @@ function dataRoutes(f: Fixture): [method: string, url: string, body?: unknown][]
     ['POST', '/api/v1/memories/search', { query: 'bees' }],
     ['GET', `/api/v1/memories/${f.kept}`],
     ['GET', `/api/v1/memories/${f.kept}/history`],
+    ['GET', '/api/v1/export'],
+    ['POST', '/api/v1/import', { results: [{ memory: 'Imported after the outage' }] }],
     ['PATCH', `/api/v1/memories/${f.kept}`, { metadata: { hives: 2 } }],
     ['POST', '/api/v1/memories/bulk-delete', { ids: [f.bulk] }],
     ['DELETE', `/api/v1/memories/${f.kept}`],

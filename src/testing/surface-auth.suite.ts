@@ -96,6 +96,9 @@ export const REST_ROUTES: readonly RouteCase[] = withHeadTwins([
   // Metadata, not content: the same new content in two cells would be a 409 duplicate.
   rest('PATCH', '/api/v1/memories/{memoryId}', ['memories:write'], 200, { body: { metadata: { patched: '{unique}' } } }),
   rest('DELETE', '/api/v1/memories/{memoryId}', ['memories:delete'], 204),
+  rest('GET', '/api/v1/export', ['memories:read'], 200),
+  // An OpenMemory-style JSON document (application/json); transfer.test.ts covers the Cairn format.
+  rest('POST', '/api/v1/import', ['memories:write'], 200, { body: { results: [{ memory: 'matrix import {unique}' }] } }),
   rest('GET', '/api/v1/keys', ['admin'], 200),
   rest('POST', '/api/v1/keys', ['admin'], 201, { body: { name: 'matrix key {unique}', scopes: ['memories:read'] } }),
   rest('DELETE', '/api/v1/keys/{keyId}', ['admin'], 204),

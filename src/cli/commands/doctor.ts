@@ -91,6 +91,7 @@ function settingRows(config: Config, env: NodeJS.ProcessEnv, secretFileExists: b
       config.secret !== undefined ? '[redacted]' : secretFileExists ? `[redacted] (in ${join(config.dataDir, 'secret')})` : '(generated on first start)',
     CAIRN_LOG_LEVEL: config.log.level,
     CAIRN_BODY_LIMIT: `${config.http.bodyLimit} bytes`,
+    CAIRN_IMPORT_MAX_BYTES: `${config.http.importMaxBytes} bytes`,
     CAIRN_TRUST_PROXY: String(config.http.trustProxy),
     CAIRN_AUTH_CACHE_TTL_SECONDS: String(config.auth.cacheTtlMs / 1000),
     CAIRN_AUTH_CACHE_MAX_ENTRIES: String(config.auth.cacheMaxEntries),

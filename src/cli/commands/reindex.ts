@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { Embedder } from '../../core/search/embedder.js';
-import type { BatchReport } from '../../core/search/embedding-worker.js';
 import type { Services } from '../../services.js';
 import { withRuntime, type CliContext } from '../context.js';
 import { CliError } from '../explain-error.js';
 import { formatJson } from '../format.js';
+import { Progress } from '../progress.js';
 
 interface ReindexOptions {
   workspace?: string;
@@ -36,18 +36,20 @@ export function registerReindexCommand(program: Command, ctx: CliContext): void 
           { ...(opts.workspace ? { workspaceId: opts.workspace } : {}), ...(opts.all ? { all: true } : {}) },
           Date.now(),
         );
-        const progress = new Progress(ctx, queued, opts.json === true);
+        const progress = new Progress(ctx, queued, 'reindex', opts.json === true);
+        let embedded = 0;
         await embeddings.worker.drain((report) => {
-          progress.advance(report);
+          embedded += report.embedded;
+          progress.advance(report.claimed);
           // Every text of the batch failed: the embedder is down or refusing; stop rather than hammer it.
           return !(report.failed === report.claimed && report.embedded === 0);
         });
         progress.done();
         const remaining = await embeddings.queue.pending(opts.workspace);
         const lastError = remaining > 0 ? await lastJobError(services, opts.workspace) : undefined;
-        const summary = { model: embedder.id, queued, embedded: progress.embedded, remaining, ...(lastError ? { lastError } : {}) };
+        const summary = { model: embedder.id, queued, embedded, remaining, ...(lastError ? { lastError } : {}) };
         if (opts.json) ctx.out(formatJson(summary));
-        else ctx.out(`Embedded ${progress.embedded} of ${queued} queued memories with ${embedder.id}${opts.workspace ? ` in ${opts.workspace}` : ''}.\n`);
+        else ctx.out(`Embedded ${embedded} of ${queued} queued memories with ${embedder.id}${opts.workspace ? ` in ${opts.workspace}` : ''}.\n`);
         if (remaining > 0) {
           throw new CliError(
             `${remaining} memories are still waiting for a vector${lastError ? ` (last error: ${lastError})` : ''}. They stay queued: run \`cairn reindex\` again, or leave them to the server, which retries with backoff.`,
@@ -80,39 +82,4 @@ async function lastJobError(services: Services, workspaceId: string | undefined)
   let q = services.storage.db.selectFrom('embedding_jobs').select('last_error').where('last_error', 'is not', null).orderBy('next_attempt_at', 'desc').limit(1);
   if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
   return (await q.executeTakeFirst())?.last_error ?? undefined;
-}
-
-/** A bar redrawn in place on a terminal; elsewhere a plain line about every tenth of the way (on stderr). */
-class Progress {
-  embedded = 0;
-  private processed = 0;
-  private lastLine = -1;
-
-  constructor(
-    private readonly ctx: CliContext,
-    private readonly total: number,
-    private readonly quiet: boolean,
-  ) {}
-
-  advance(report: BatchReport): void {
-    this.embedded += report.embedded;
-    this.processed += report.claimed;
-    if (this.quiet || this.total === 0) return;
-    const shown = Math.min(this.processed, this.total);
-    const pct = Math.floor((shown / this.total) * 100);
-    if (this.ctx.isTTY) {
-      const width = 30;
-      const filled = Math.round((shown / this.total) * width);
-      this.ctx.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${shown}/${this.total}`);
-      return;
-    }
-    const tenth = Math.floor(pct / 10);
-    if (tenth === this.lastLine) return;
-    this.lastLine = tenth;
-    this.ctx.err(`reindex: ${shown}/${this.total} (${pct}%)\n`);
-  }
-
-  done(): void {
-    if (!this.quiet && this.ctx.isTTY && this.total > 0) this.ctx.err('\n');
-  }
 }

@@ -24,7 +24,9 @@ export type AuditAction =
   | 'user.password_link'
   | 'app.access'
   /** One retention sweep that purged something (workspace null): how many deleted memories and audit events. */
-  | 'retention.purge';
+  | 'retention.purge'
+  | 'memories.export'
+  | 'memories.import';
 
 export interface AuditEvent {
   readonly at: number;

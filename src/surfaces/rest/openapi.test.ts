@@ -25,6 +25,8 @@ const REST_ROUTES = [
   'PATCH /v1/memories/{id}',
   'DELETE /v1/memories/{id}',
   'GET /v1/memories/{id}/history',
+  'GET /v1/export',
+  'POST /v1/import',
   'GET /v1/keys',
   'POST /v1/keys',
   'DELETE /v1/keys/{id}',

@@ -8,6 +8,8 @@ import { keysCreate } from './routes/keys.create.js';
 import { keysList } from './routes/keys.list.js';
 import { keysRevoke } from './routes/keys.revoke.js';
 import { keysRotate } from './routes/keys.rotate.js';
+import { exportWorkspace } from './routes/export.js';
+import { importWorkspace } from './routes/import.js';
 import { me } from './routes/me.js';
 import { memoriesBulkDelete } from './routes/memories.bulk-delete.js';
 import { memoriesCreate } from './routes/memories.create.js';
@@ -29,6 +31,8 @@ export const authenticatedRoutes: readonly RegisterRoute[] = [
   memoriesHistory,
   memoriesUpdate,
   memoriesDelete,
+  exportWorkspace,
+  importWorkspace,
   keysList,
   keysCreate,
   keysRevoke,

@@ -2,6 +2,7 @@ import type { onRequestHookHandler, FastifyBaseLogger, FastifyInstance, RawReply
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyService } from '../../auth/api-keys/api-key-service.js';
 import type { MemoryService } from '../../core/memories/memory-service.js';
+import type { TransferService } from '../../core/transfer/transfer-service.js';
 import type { UserService } from '../../core/users/user-service.js';
 import type { ClientCredentialsClients } from '../../oauth/clients.js';
 import type { OAuthGrants } from '../../oauth/grants.js';
@@ -11,6 +12,10 @@ export type RestApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpress
 /** What the REST surface needs, passed in as plugin options (no global decorators). */
 export interface RestDeps {
   readonly memories: MemoryService;
+  /** Export and import of the principal's workspace. */
+  readonly transfer: TransferService;
+  /** CAIRN_IMPORT_MAX_BYTES. */
+  readonly importMaxBytes: number;
   readonly apiKeys: ApiKeyService;
   readonly users: UserService;
   /** Connected apps (OAuth grants) and client-credentials clients. */

@@ -28,6 +28,8 @@ const ACTIONS: { group: string; items: { value: string; label: string }[] }[] = 
       { value: 'memory.update', label: 'Memory changed' },
       { value: 'memory.delete', label: 'Memory deleted' },
       { value: 'memory.bulk_delete', label: 'Memories deleted in bulk' },
+      { value: 'memories.export', label: 'Workspace exported' },
+      { value: 'memories.import', label: 'Memories imported' },
     ],
   },
   {
