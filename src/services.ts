@@ -21,6 +21,9 @@ import { KyselyMemoryStore } from './storage/memories-repo.js';
 import { AppAccessGuard } from './core/apps/app-access-guard.js';
 import { AppControls } from './core/apps/app-controls.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
+import { KyselyWorkspaceStore } from './storage/workspaces-repo.js';
+import { memoryAccessGuard, RoleGuard } from './core/workspaces/role-guard.js';
+import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
 
@@ -65,6 +68,10 @@ export interface Services {
   /** App controls (pause, read-only), asked by every memory operation; told of changes made here. */
   readonly appAccess: AppAccessGuard;
   readonly appControls: AppControls;
+  /** Roles on memories (a viewer only reads), asked by every memory operation beside the app controls. */
+  readonly roles: RoleGuard;
+  /** Shared workspaces, members, roles and invitations. */
+  readonly workspaces: WorkspaceService;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
   /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
@@ -109,10 +116,33 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
       ? { embedder: options.embedder, vectors: embeddings.vectors, onError: atMostOncePerMinute((err, suppressed) => log.warn({ err, suppressed }, 'search fell back to lexical-only: the query could not be embedded')) }
       : undefined;
   const users = new UserService(userStore, clock);
+  // Cached like app access: a role change made elsewhere reaches this instance within CAIRN_AUTH_CACHE_TTL_SECONDS.
+  const roles = new RoleGuard(userStore, clock, { ttlMs: config.auth.cacheTtlMs, maxEntries: config.auth.cacheMaxEntries });
+  const workspaces = new WorkspaceService(
+    new KyselyWorkspaceStore(db, dialect),
+    userStore,
+    {
+      // Changes made here apply here at once: the role cache, and (when a membership ends) the credential
+      // caches, so the person's keys, grants and clients for that workspace stop working now.
+      roleChanged(userId, workspaceId, role) {
+        roles.changed(userId, workspaceId, role);
+        if (role === undefined) forgetCredentials();
+      },
+      workspaceDeleted(workspaceId) {
+        roles.workspaceDeleted(workspaceId);
+        forgetCredentials();
+      },
+    },
+    clock,
+  );
+  const forgetCredentials = () => {
+    verifier.clear();
+    accessTokens.clear();
+  };
   const accounts = new Accounts({ config, storage, users, clock, log });
   return {
     storage,
-    memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic),
+    memories: new MemoryService(memoryStore, accessLog, clock, memoryAccessGuard(roles, appAccess), semantic),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
@@ -123,6 +153,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     apps,
     appAccess,
     appControls: new AppControls(apps, userStore, appAccess, clock),
+    roles,
+    workspaces,
     embedder: options.embedder,
     embeddings,
     accounts,

@@ -22,7 +22,14 @@ export type AuditAction =
   | 'user.disable'
   | 'user.enable'
   | 'user.password_link'
-  | 'app.access';
+  | 'app.access'
+  | 'workspace.create'
+  | 'workspace.delete'
+  | 'member.role'
+  | 'member.remove'
+  | 'invitation.create'
+  | 'invitation.accept'
+  | 'invitation.revoke';
 
 export interface AuditEvent {
   readonly at: number;
