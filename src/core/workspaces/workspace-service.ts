@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../errors/app-error.js';
 import type { AuditAction, AuditEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { BASE62_ALPHABET, newId, randomBase62 } from '../ids.js';
-import type { Principal } from '../principal.js';
+import type { CredentialKind } from '../principal.js';
 import { normaliseEmail } from '../users/user-service.js';
 import type { Role, UserStore, Workspace } from '../users/user.js';
 import type { RoleGuard } from './role-guard.js';
@@ -18,8 +18,15 @@ const TOKEN_LENGTH = 32; // base62: about 190 random bits
 const TOKEN_SHAPE = new RegExp(`^[${BASE62_ALPHABET}]{${TOKEN_LENGTH}}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Who acts: the dashboard session's principal (or the CLI, with no credential). */
-export type WorkspaceActor = Pick<Principal, 'userId' | 'workspaceId' | 'credential' | 'appId' | 'requestId'>;
+/** Who acts: the dashboard session's principal, or the CLI (no credential, no app). */
+export interface WorkspaceActor {
+  readonly userId: string;
+  /** The workspace the actor acts in (for create and accept: the one it acted from). */
+  readonly workspaceId: string;
+  readonly credential: { readonly kind: CredentialKind | 'cli'; readonly id: string | null };
+  readonly appId: string | null;
+  readonly requestId?: string;
+}
 
 /** What the service tells the rest of this instance, so a change applies here at once. */
 export interface MembershipListener {
@@ -55,12 +62,12 @@ export class WorkspaceService {
   }
 
   /** Everyone in the principal's workspace (any member may see who else is in it). */
-  async members(principal: Principal): Promise<{ members: Member[]; myRole: Role; canManage: boolean; kind: Workspace['kind'] }> {
+  async members(principal: WorkspaceActor): Promise<{ members: Member[]; myRole: Role; canManage: boolean; kind: Workspace['kind'] }> {
     const { workspace, role } = await this.context(principal);
     return { members: await this.store.members(workspace.id), myRole: role, canManage: workspace.kind === 'shared' && MANAGERS.includes(role), kind: workspace.kind };
   }
 
-  async setRole(principal: Principal, userId: string, role: Role): Promise<Member> {
+  async setRole(principal: WorkspaceActor, userId: string, role: Role): Promise<Member> {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'Roles can only be changed in a shared workspace.');
     requireManager(mine, 'change roles');
@@ -79,7 +86,7 @@ export class WorkspaceService {
   }
 
   /** Removes a member; removing yourself is leaving (any role may leave, the last owner may not). */
-  async removeMember(principal: Principal, userId: string): Promise<void> {
+  async removeMember(principal: WorkspaceActor, userId: string): Promise<void> {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'Nobody can be removed from a personal workspace.');
     const leaving = userId === principal.userId;
@@ -94,14 +101,14 @@ export class WorkspaceService {
     this.listener.roleChanged(userId, workspace.id, undefined);
   }
 
-  async invitations(principal: Principal): Promise<InvitationDetails[]> {
+  async invitations(principal: WorkspaceActor): Promise<InvitationDetails[]> {
     const { workspace, role } = await this.context(principal);
     requireManager(role, 'see invitations');
     return this.store.pendingInvitations(workspace.id, this.clock.now());
   }
 
   /** A new invitation to the principal's workspace; the token is returned once and only its hash is kept. */
-  async invite(principal: Principal, input: { role: Role; email?: string | null; expiresInHours?: number }): Promise<{ invitation: InvitationDetails; token: string }> {
+  async invite(principal: WorkspaceActor, input: { role: Role; email?: string | null; expiresInHours?: number }): Promise<{ invitation: InvitationDetails; token: string }> {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'A personal workspace cannot have members; create a shared workspace to invite people.');
     requireManager(mine, 'invite people');
@@ -136,7 +143,7 @@ export class WorkspaceService {
     return { invitation: { ...invitation, workspace, createdBy: { email: inviter.email, name: inviter.name } }, token };
   }
 
-  async revokeInvitation(principal: Principal, id: string): Promise<void> {
+  async revokeInvitation(principal: WorkspaceActor, id: string): Promise<void> {
     const { workspace, role } = await this.context(principal);
     requireManager(role, 'revoke invitations');
     const now = this.clock.now();
@@ -174,7 +181,7 @@ export class WorkspaceService {
   }
 
   /** Deletes the principal's (shared) workspace with every memory, key and app in it; owners only, with its name typed as confirmation. */
-  async deleteWorkspace(principal: Principal, confirm: string): Promise<void> {
+  async deleteWorkspace(principal: WorkspaceActor, confirm: string): Promise<void> {
     const { workspace, role } = await this.context(principal);
     requireShared(workspace, 'A personal workspace cannot be deleted.');
     if (role !== 'owner') throw new AppError('FORBIDDEN', `Only an owner can delete the workspace (your role: ${role}).`);
@@ -185,7 +192,7 @@ export class WorkspaceService {
   }
 
   /** The principal's workspace and role; a principal that is no longer a member sees nothing (404). */
-  private async context(principal: Principal): Promise<{ workspace: Workspace; role: Role }> {
+  private async context(principal: WorkspaceActor): Promise<{ workspace: Workspace; role: Role }> {
     const [workspace, role] = await Promise.all([this.store.get(principal.workspaceId), this.users.roleIn(principal.userId, principal.workspaceId)]);
     if (!workspace || !role) throw notFound('Workspace');
     return { workspace, role };
