@@ -9,6 +9,7 @@ import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
+import { runWorkspacesSuite } from './conformance/workspaces.suite.js';
 import { openStorage } from './db.js';
 
 let database: TestDatabase;
@@ -33,4 +34,5 @@ describe('PostgreSQL', () => {
   runMigrationsSuite(postgres);
   runBadDataSuite(postgres);
   runVectorsSuite(postgres);
+  runWorkspacesSuite(postgres);
 });

@@ -11,9 +11,10 @@ import { runMemoriesSuite } from './conformance/memories.suite.js';
 import { runMigrationsSuite } from './conformance/migrations.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
+import { runWorkspacesSuite } from './conformance/workspaces.suite.js';
 import { openStorage } from './db.js';
 
-const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite];
+const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite, runWorkspacesSuite];
 
 const inMemory: StorageFactory = async () => openStorage({ dialect: 'sqlite', path: ':memory:' });
 
