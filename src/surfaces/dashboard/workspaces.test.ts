@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/users/user.js';
 import { hashInvitationToken } from '../../core/workspaces/workspace-service.js';
+import { accessTokenClaims, createMachineClient, recordGrant, signWithCurrentKey } from '../../testing/access-tokens.js';
 import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
 import { cookieHeader, createAccountUser } from '../../testing/accounts.js';
 import { dashboardRequest, type DashboardPerson } from '../../testing/dashboard.js';
@@ -311,14 +312,25 @@ describe('workspace-bound credentials', () => {
     expect((await t.call('GET', `/api/v1/memories/${secret.id}`, { key: personalKey })).json()).toMatchObject({ memory: { state: 'active', metadata: {} } });
   });
 
-  it("a removed member's key stops working at once, and their dashboard no longer opens the workspace", async () => {
+  it("a removed member's key, OAuth grant and client stop working at once, and their dashboard no longer opens the workspace", async () => {
     const ada = await dashboardPerson(t, 'ada@example.com');
     const bob = await dashboardPerson(t, 'bob@example.com');
     const team = await createTeam(ada);
     await join(ada, team, bob, 'member');
     const { key } = await t.createKey({ user: bob.user, workspace: { ...bob.workspace, id: team } }, { name: 'bob key' });
     await t.addMemory(key, 'written before removal');
+    // An OAuth grant and a client-credentials client of bob's in the team, each with a live token.
+    const oauth = t.runtime.services.oauth;
+    const app = await t.runtime.services.apps.ensure(team, 'bob oauth app', t.clock.now());
+    const scopes = ['memories:read', 'memories:write'];
+    const tokens = [
+      await recordGrant(oauth, { userId: bob.user.id, workspaceId: team, appId: app.id }, scopes),
+      await createMachineClient(oauth, { userId: bob.user.id, workspaceId: team }, scopes),
+    ];
+    const bearers = await Promise.all(tokens.map((s) => signWithCurrentKey(oauth.keys, accessTokenClaims(t.runtime.config.http.publicUrl, s, t.clock.now(), 3600))));
+    for (const bearer of bearers) expect((await t.call('GET', '/api/v1/memories', { key: bearer })).statusCode).toBe(200);
     expect((await dash(ada, 'DELETE', `/v1/members/${bob.user.id}`, undefined, inWs(team))).statusCode).toBe(204);
+    for (const bearer of bearers) expect((await t.call('GET', '/api/v1/memories', { key: bearer })).statusCode).toBe(401);
     const res = await t.call('GET', '/api/v1/memories', { key });
     expect(res.statusCode).toBe(401);
     expect((await t.call('POST', '/api/v1/memories', { key, body: { content: 'after removal' } })).statusCode).toBe(401);
