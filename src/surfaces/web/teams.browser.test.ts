@@ -3,7 +3,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { axeViolations } from '../../testing/axe.js';
 import { launchBrowser, type TestBrowser } from '../../testing/browser.js';
-import { pickOption, signIn, watchPage, type PageProblems } from '../../testing/dashboard-browser.js';
+import { phoneContext, pickOption, signIn, watchPage, type PageProblems } from '../../testing/dashboard-browser.js';
 import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
 
 /**
@@ -163,6 +163,43 @@ describe('two people in one shared workspace', () => {
     await cy.context.close();
   });
 
+  test('an invitation for another address is refused to Cy, in words; revoked, its link is dead', async () => {
+    await ada.page.getByRole('button', { name: 'Invite someone' }).click();
+    const dialog = ada.page.getByRole('dialog', { name: 'Invite someone' });
+    await pickOption(dialog, 'Role', 'Viewer');
+    await dialog.getByLabel('Email address (optional)').fill('dan@example.com');
+    await pickOption(dialog, 'Expires after', '1 day');
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const shown = ada.page.getByRole('dialog', { name: 'Invitation created' });
+    const forDan = ((await shown.getByTestId('invitation-link').textContent()) ?? '').trim();
+    expect(await shown.textContent()).toContain('signed in as dan@example.com');
+    await shown.getByRole('button', { name: 'Done' }).click();
+    const pending = ada.page.locator('[data-invitation-row]').filter({ hasText: 'dan@example.com' });
+    await pending.waitFor();
+    expect(await pending.textContent()).toContain('Viewer');
+    // Created just now, expiring in a day (the second time shown).
+    const expires = Date.parse((await pending.locator('time').nth(1).getAttribute('datetime')) ?? '');
+    expect(Math.abs(expires - Date.now() - 24 * 3600_000)).toBeLessThan(5 * 60_000);
+
+    const cy = await person();
+    cy.watch.allow('/dashboard/api/v1/invitations/', 403);
+    cy.watch.allow('/dashboard/api/v1/invitations/', 409);
+    await signIn(cy.page, server.url, CY.email, CY.password);
+    await cy.page.goto(forDan);
+    const refused = cy.page.getByRole('alert');
+    await refused.getByText('This invitation is for someone else').waitFor();
+    expect(await refused.textContent()).toContain(`You are signed in as ${CY.email}`);
+
+    await pending.getByRole('button', { name: 'Revoke' }).click();
+    const confirm = ada.page.getByRole('dialog', { name: 'Revoke this invitation?' });
+    await confirm.getByRole('button', { name: 'Revoke invitation' }).click();
+    await pending.waitFor({ state: 'detached' });
+    await cy.page.goto(forDan);
+    await cy.page.getByRole('alert').getByText('This invitation cannot be used again').waitFor();
+    expect(cy.watch.problems).toEqual([]);
+    await cy.context.close();
+  });
+
   test('Ada’s agent writes through MCP with a key for the shared workspace; Ben sees it with Ada as author and the key as app', async () => {
     await go(ada.page, 'API keys');
     await ada.page.getByRole('button', { name: 'Create key' }).click();
@@ -239,5 +276,21 @@ describe('two people in one shared workspace', () => {
     expect(JSON.stringify(found.content)).toContain('Wednesdays after the 10:00 review');
     expect(ada.watch.problems).toEqual([]);
     expect(ben.watch.problems).toEqual([]);
+  });
+
+  test('at phone width the Members page of the shared workspace fits the screen and has no WCAG 2.1 A/AA violation', async () => {
+    const team = await currentWorkspace(ada.page);
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const watch = watchPage(page, server.url);
+    await signIn(page, server.url, ADA.email, ADA.password, '/members');
+    await page.evaluate((id) => localStorage.setItem('cairn.workspace', id), team.id);
+    await page.reload();
+    await page.locator('[data-member-row]').filter({ hasText: BEN.email }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+    expect(widths.doc).toBeLessThanOrEqual(widths.view);
+    expect(watch.problems).toEqual([]);
+    await context.close();
   });
 });

@@ -10,13 +10,13 @@
  */
 import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, post } from '../api';
 import { Loading } from '../components/common';
 import { dateTime } from '../format';
 import { useMe } from '../me';
-import { forgetInvitationToken, invitationToken, ROLE_HELP, ROLE_LABEL, switchWorkspace, teamErrorMessage } from '../teams';
+import { captureInvitationToken, forgetInvitationToken, invitationToken, ROLE_HELP, ROLE_LABEL, switchWorkspace, teamErrorMessage } from '../teams';
 import type { InvitationPreview, Me, WorkspaceSummary } from '../types';
 
 /** Why an invitation cannot be used, in words; `signedInAs` names the account for a wrong-address link. */
@@ -39,10 +39,25 @@ function whyNot(e: unknown, me: Me): { title: string; message: string } {
 }
 
 export function InvitePage() {
+  const [token, setToken] = useState(invitationToken);
+  const [opened, setOpened] = useState(0);
+  // A link opened again in this tab while on this page changes only the fragment (no page load): look again.
+  useEffect(() => {
+    const changed = () => {
+      captureInvitationToken();
+      setToken(invitationToken());
+      setOpened((n) => n + 1);
+    };
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return <Invitation key={opened} token={token} opened={opened} />;
+}
+
+function Invitation({ token, opened }: { token: string | null; opened: number }) {
   const me = useMe();
-  const [token] = useState(invitationToken);
   const preview = useQuery({
-    queryKey: ['invitation', token],
+    queryKey: ['invitation', token, opened],
     queryFn: () => post<InvitationPreview>('/invitations/inspect', { token }),
     enabled: token !== null,
     staleTime: Infinity,
