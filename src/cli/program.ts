@@ -7,6 +7,7 @@ import { registerReindexCommand } from './commands/reindex.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSigningKeyCommands } from './commands/signing-keys.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerWorkspaceCommands } from './commands/workspaces.js';
 import type { CliContext } from './context.js';
 
 /** What running the program decided beyond success or failure. */
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     state.exitCode = code;
   });
   registerUserCommands(program, ctx);
+  registerWorkspaceCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerSigningKeyCommands(program, ctx);
   registerReindexCommand(program, ctx);

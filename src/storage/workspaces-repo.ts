@@ -17,6 +17,18 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
     return row ? toWorkspace(row) : undefined;
   }
 
+  async list(): Promise<(Workspace & { members: number })[]> {
+    const rows = await this.db
+      .selectFrom('workspaces as w')
+      .leftJoin('memberships as ms', 'ms.workspace_id', 'w.id')
+      .select(['w.id', 'w.name', 'w.kind', 'w.created_at', (eb) => eb.fn.count<number>('ms.user_id').as('members')])
+      .groupBy(['w.id', 'w.name', 'w.kind', 'w.created_at'])
+      .orderBy('w.created_at')
+      .orderBy('w.id')
+      .execute();
+    return rows.map((r) => ({ ...toWorkspace(r), members: Number(r.members) }));
+  }
+
   async createShared(workspace: Workspace, ownerUserId: string, audit: AuditEvent): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('workspaces').values({ id: workspace.id, name: workspace.name, kind: 'shared', created_at: workspace.createdAt }).execute();

@@ -61,6 +61,18 @@ export class WorkspaceService {
     return { ...workspace, role: 'owner' };
   }
 
+  /** Every workspace on this server with its member count (administration: the CLI). */
+  listAll(): Promise<(Workspace & { members: number })[]> {
+    return this.store.list();
+  }
+
+  /** The workspace with this id and its members (administration: the CLI). */
+  async describe(workspaceId: string): Promise<{ workspace: Workspace; members: Member[] }> {
+    const workspace = await this.store.get(workspaceId);
+    if (!workspace) throw notFound(`Workspace ${workspaceId}`);
+    return { workspace, members: await this.store.members(workspaceId) };
+  }
+
   /** Everyone in the principal's workspace (any member may see who else is in it). */
   async members(principal: WorkspaceActor): Promise<{ members: Member[]; myRole: Role; canManage: boolean; kind: Workspace['kind'] }> {
     const { workspace, role } = await this.context(principal);

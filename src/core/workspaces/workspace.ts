@@ -48,6 +48,8 @@ export type AcceptOutcome =
  */
 export interface WorkspaceStore {
   get(workspaceId: string): Promise<Workspace | undefined>;
+  /** Every workspace with its number of members, oldest first (the CLI's list). */
+  list(): Promise<(Workspace & { members: number })[]>;
   /** Creates a shared workspace with `ownerUserId` as its owner. */
   createShared(workspace: Workspace, ownerUserId: string, audit: AuditEvent): Promise<void>;
   members(workspaceId: string): Promise<Member[]>;

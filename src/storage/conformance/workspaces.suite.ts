@@ -60,6 +60,9 @@ export function runWorkspacesSuite(factory: StorageFactory): void {
       expect(await f.workspaces.member(ada.workspace.id, bob.user.id)).toBeUndefined();
       expect(await f.users.workspacesOf(ada.user.id)).toEqual([{ ...ada.workspace, role: 'owner' }, { ...team, role: 'owner' }]);
       expect(await actions(f, team)).toEqual(['workspace.create']);
+      // All created at T0, so compared as sets.
+      const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+      expect((await f.workspaces.list()).sort(byId)).toEqual([{ ...ada.workspace, members: 1 }, { ...bob.workspace, members: 1 }, { ...team, members: 2 }].sort(byId));
     });
 
     it('changes a role and removes a member, auditing each; refuses the last owner and unknown members without writing', async () => {
