@@ -13,8 +13,9 @@ import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
  * writes a memory through MCP with a key made for the shared workspace, and Ben sees it with Ada as its
  * author and the key as its app; Ada makes Ben a viewer, and Ben's page offers no change any more, while a
  * delete sent straight to the dashboard API from his page is refused with 403. On the way: the link is
- * shown once and never travels in a URL, a used link is refused, the last owner cannot leave, and the
- * Members and invitation pages pass axe.
+ * shown once and never travels in a URL, a used, revoked or other person's link is refused in words, the
+ * last owner cannot leave, the Members and invitation pages pass axe, and deleting the workspace sends
+ * everyone back to their personal one.
  */
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery staple' };
@@ -292,5 +293,30 @@ describe('two people in one shared workspace', () => {
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     expect(watch.problems).toEqual([]);
     await context.close();
+  });
+
+  test('Ada deletes the workspace after typing its name; Ben’s dashboard falls back to his personal workspace', async () => {
+    await go(ada.page, 'Members');
+    await ada.page.getByRole('main').getByRole('button', { name: 'Delete workspace' }).click();
+    const dialog = ada.page.getByRole('dialog', { name: `Delete “${TEAM}”?` });
+    const submit = dialog.getByRole('button', { name: 'Delete workspace' });
+    await dialog.getByLabel('Workspace name').fill('Platform');
+    expect(await submit.isDisabled()).toBe(true);
+    await dialog.getByLabel('Workspace name').fill(TEAM);
+    await Promise.all([ada.page.waitForURL((u) => u.pathname === '/memories'), submit.click()]);
+    await ada.page.getByRole('navigation', { name: 'Main' }).waitFor();
+    expect(await currentWorkspace(ada.page)).toMatchObject({ role: 'owner' });
+    expect((await currentWorkspace(ada.page)).name).not.toBe(TEAM);
+
+    // Ben's page still chose the deleted workspace: /me says 404 once, and the app starts again from his own.
+    ben.watch.allow('/dashboard/api/v1/me', 404);
+    await ben.page.reload();
+    await ben.page.getByRole('heading', { name: 'Memories' }).waitFor();
+    expect(await ben.page.evaluate(() => localStorage.getItem('cairn.workspace'))).toBeNull();
+    expect(await ben.page.getByRole('combobox', { name: 'Workspace', exact: true }).count()).toBe(0);
+    // His personal workspace has never had a memory.
+    await ben.page.getByText('No memories yet').waitFor();
+    expect(ada.watch.problems).toEqual([]);
+    expect(ben.watch.problems).toEqual([]);
   });
 });

@@ -7,16 +7,17 @@
  * - The owner and admins invite: a role, optionally the email address it is for, and an expiry. The link is
  *   shown once with a copy button (Cairn keeps only a hash of its token); it works once. Pending
  *   invitations are listed with revoke.
+ * - An owner can delete the workspace, after typing its name.
  * - A personal workspace has no members: the page says so and offers to create a shared one.
  *
  * Endpoints: GET /members, PATCH /members/:userId, DELETE /members/:userId, GET /invitations,
- * POST /invitations, DELETE /invitations/:id (docs/dashboard-api.md).
+ * POST /invitations, DELETE /invitations/:id, DELETE /workspace (docs/dashboard-api.md).
  */
 import { Alert, Badge, Button, Code, Group, Modal, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { del, get, patch, post } from '../api';
+import { api, del, get, patch, post } from '../api';
 import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, Loading, PageHeader, PersonAvatar, When } from '../components/common';
 import { CreateWorkspaceButton } from '../components/CreateWorkspace';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
@@ -68,7 +69,7 @@ function PersonalWorkspace() {
   return (
     <>
       <PageHeader title="Members" />
-      <Paper withBorder p="lg" radius="md" maw={680}>
+      <Paper withBorder p="lg" radius="md" maw={680} data-workspace-kind="personal">
         <Stack gap="sm" align="flex-start">
           <Text fw={600}>“{me.workspace.name}” is your personal workspace</Text>
           <Text size="sm">
@@ -199,6 +200,7 @@ function MembersSection({ workspaceId }: { workspaceId: string }) {
         />
       </section>
       {canManage ? <InvitationsSection workspaceId={workspaceId} myRole={myRole} /> : null}
+      {myRole === 'owner' ? <DeleteWorkspace name={me.workspace.name} /> : null}
     </>
   );
 }
@@ -380,5 +382,62 @@ function InviteModal({ opened, myRole, onClose, onCreated }: { opened: boolean; 
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** The owner's last resort: the workspace goes with every memory, key and app in it, once its name is typed. */
+function DeleteWorkspace({ name }: { name: string }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const remove = useMutation({
+    mutationFn: () => api<void>('DELETE', '/workspace', { confirm: typed }),
+    onSuccess: () => switchWorkspace(null),
+  });
+  const close = () => {
+    if (remove.isPending) return;
+    setOpen(false);
+    setTyped('');
+    remove.reset();
+  };
+  return (
+    <section aria-labelledby="delete-workspace">
+      <Title order={2} size="h3" id="delete-workspace" mb="xs">
+        Delete this workspace
+      </Title>
+      <Group justify="space-between" align="center" wrap="wrap" gap="sm">
+        <Text size="sm" c="dimmed" maw={640}>
+          Deletes “{name}” with all its memories, keys and apps, for every member, at once. It cannot be undone; export the memories first if you may need them.
+        </Text>
+        <Button color="red" variant="light" onClick={() => setOpen(true)}>
+          Delete workspace
+        </Button>
+      </Group>
+      <Modal opened={open} onClose={close} title={`Delete “${name}”?`} centered>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typed === name) remove.mutate();
+          }}
+        >
+          <Stack>
+            <Text size="sm">Every member loses it, and every memory, key and app in it is deleted. Type the workspace’s name to confirm.</Text>
+            <TextInput label="Workspace name" value={typed} onChange={(e) => setTyped(e.currentTarget.value)} autoComplete="off" data-autofocus />
+            {remove.isError ? (
+              <Alert color="red" title="The workspace was not deleted" role="alert">
+                {teamErrorMessage(remove.error)}
+              </Alert>
+            ) : null}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close} disabled={remove.isPending}>
+                Cancel
+              </Button>
+              <Button type="submit" color="red" loading={remove.isPending || remove.isSuccess} disabled={typed !== name}>
+                Delete workspace
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </section>
   );
 }
