@@ -293,7 +293,8 @@ function InviteModal({ opened, myRole, onClose, onCreated }: { opened: boolean; 
   const [email, setEmail] = useState('');
   const [hours, setHours] = useState('168');
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
-  const roles = grantable(myRole).filter((r) => r !== 'owner');
+  // Only an owner may invite an owner (the server says the same).
+  const roles = grantable(myRole);
 
   const create = useMutation({
     mutationFn: () => post<CreatedInvitation>('/invitations', { role, ...(email.trim() ? { email: email.trim() } : {}), expiresInHours: Number(hours) }),
