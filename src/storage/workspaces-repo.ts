@@ -54,6 +54,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (current === undefined) return 'not_member';
       if (current === 'owner' && role !== 'owner' && ownersIn(roles) <= 1) return 'last_owner';
       await trx.updateTable('memberships').set({ role }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+      await revokeInvitationsBeyond(trx, workspaceId, userId, role, audit.at);
       await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
       const row = await this.memberQuery(trx, workspaceId).where('ms.user_id', '=', userId).executeTakeFirstOrThrow();
       return toMember(row);
@@ -67,6 +68,7 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       if (current === undefined) return 'not_member';
       if (current === 'owner' && ownersIn(roles) <= 1) return 'last_owner';
       await trx.deleteFrom('memberships').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+      await revokeInvitationsBeyond(trx, workspaceId, userId, undefined, audit.at);
       await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
       return 'removed';
     });
@@ -181,6 +183,24 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       .selectAll('i')
       .select(['w.name as workspace_name', 'w.kind as workspace_kind', 'w.created_at as workspace_created_at', 'u.email as creator_email', 'u.name as creator_name']);
   }
+}
+
+/**
+ * An invitation is only as good as its author's standing: when someone leaves, is removed or loses the right
+ * to invite, their pending invitations they could no longer create are revoked in the same transaction (a
+ * demoted owner's owner invitations; everything of someone who is no longer an owner or admin).
+ */
+async function revokeInvitationsBeyond(trx: Transaction<Database>, workspaceId: string, userId: string, role: Role | undefined, now: number): Promise<void> {
+  if (role === 'owner') return;
+  let pending = trx
+    .updateTable('workspace_invitations')
+    .set({ revoked_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('created_by_user_id', '=', userId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null);
+  if (role === 'admin') pending = pending.where('role', '=', 'owner');
+  await pending.execute();
 }
 
 /** Rolls the deletion back (nothing else was touched) when there was no such shared workspace. */

@@ -145,6 +145,28 @@ export function runWorkspacesSuite(factory: StorageFactory): void {
       expect(accepted.map((e) => e.targetId)).toEqual([inv.id]);
     });
 
+    it("revokes the pending invitations a member could no longer make when they are demoted or removed", async () => {
+      const f = fixture();
+      const ada = await createTenant(f, 'ada@example.com');
+      const bob = await createTenant(f, 'bob@example.com');
+      const cat = await createTenant(f, 'cat@example.com');
+      const team = await sharedWorkspace(f, ada);
+      await addMember(f, team, bob, 'owner');
+      await addMember(f, team, cat, 'admin');
+      const bobOwner = invitation(team, bob, { role: 'owner' });
+      const bobMember = invitation(team, bob, { role: 'member' });
+      const catViewer = invitation(team, cat, { role: 'viewer' });
+      const adaMember = invitation(team, ada, { role: 'member' });
+      for (const i of [bobOwner, bobMember, catViewer, adaMember]) await f.workspaces.createInvitation(i, ev(team, 'invitation.create'));
+      const pending = async () => (await f.workspaces.pendingInvitations(team.id, T0)).map((i) => i.id).sort();
+      await f.workspaces.setRole(team.id, bob.user.id, 'admin', { ...ev(team, 'member.role'), at: T0 + 5 });
+      expect(await pending()).toEqual([bobMember.id, catViewer.id, adaMember.id].sort());
+      expect(await f.workspaces.findInvitation(bobOwner.hash)).toMatchObject({ revokedAt: T0 + 5 });
+      await f.workspaces.setRole(team.id, bob.user.id, 'member', ev(team, 'member.role'));
+      await f.workspaces.removeMember(team.id, cat.user.id, ev(team, 'member.remove'));
+      expect(await pending()).toEqual([adaMember.id]);
+    });
+
     it('two people accepting one invitation at once: exactly one joins', async () => {
       const f = fixture();
       const ada = await createTenant(f, 'ada@example.com');
