@@ -179,6 +179,19 @@ describe('invitations', () => {
     }
   });
 
+  it('opening and accepting links is limited per person: 30 a minute each, then 429 RATE_LIMITED, others unaffected', async () => {
+    const ada = await dashboardPerson(t, 'ada@example.com');
+    const bob = await dashboardPerson(t, 'bob@example.com');
+    const guess = (who: DashboardPerson, route: 'inspect' | 'accept', i: number) => dash(who, 'POST', `/v1/invitations/${route}`, { token: `${'x'.repeat(28)}${String(i).padStart(4, '0')}` });
+    for (const route of ['inspect', 'accept'] as const) {
+      for (let i = 0; i < 30; i++) expect((await guess(ada, route, i)).statusCode).toBe(404);
+      const limited = await guess(ada, route, 30);
+      expect(limited.statusCode).toBe(429);
+      expect(errorOf(limited).code).toBe('RATE_LIMITED');
+      expect((await guess(bob, route, 0)).statusCode).toBe(404);
+    }
+  });
+
   it('personal workspaces cannot invite; members and viewers cannot invite; only an owner invites owners', async () => {
     const ada = await dashboardPerson(t, 'ada@example.com');
     const bob = await dashboardPerson(t, 'bob@example.com');
