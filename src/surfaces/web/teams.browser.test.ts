@@ -236,12 +236,21 @@ describe('two people in one shared workspace', () => {
     await drawer.waitFor({ state: 'detached' });
   });
 
-  test('Ada makes Ben a viewer; Ben’s page then offers no change, and a delete sent from his page anyway gets 403', async () => {
+  test('Ada makes Ben a viewer: the delete his open page still offers is refused in words; reloaded, it offers no change, and a delete sent from it anyway gets 403', async () => {
     await go(ada.page, 'Members');
     const benRow = ada.page.locator('[data-member-row]').filter({ hasText: BEN.email });
     await benRow.waitFor();
     await pickOption(ada.page, 'Role of ben', 'Viewer');
     await expect.poll(() => benRow.getAttribute('data-role')).toBe('viewer');
+
+    // Ben's page still shows what a member may do; the delete he tries is refused, and the page says why.
+    ben.watch.allow('/dashboard/api/v1/memories', 403);
+    const stale = memoryRow(ben.page, 'deploys on Wednesdays');
+    await stale.getByRole('button', { name: 'Delete' }).click();
+    const refusal = ben.page.locator('.mantine-Notification-root').filter({ hasText: 'Not allowed' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('viewer');
+    await stale.waitFor();
 
     await ben.page.reload();
     const row = memoryRow(ben.page, 'deploys on Wednesdays');
@@ -257,7 +266,6 @@ describe('two people in one shared workspace', () => {
     await ben.page.keyboard.press('Escape');
 
     const id = (await row.getAttribute('data-memory-row'))!;
-    ben.watch.allow('/dashboard/api/v1/memories', 403);
     const attempts = await ben.page.evaluate(async (memoryId) => {
       const headers = { 'X-Cairn-Dashboard': '1', 'X-Cairn-Workspace': localStorage.getItem('cairn.workspace') ?? '', 'Content-Type': 'application/json' };
       const bulk = await fetch('/dashboard/api/v1/memories/bulk-update', { method: 'POST', headers, body: JSON.stringify({ ids: [memoryId], state: 'deleted' }) });
