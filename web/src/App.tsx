@@ -6,7 +6,6 @@ import { chooseWorkspace } from './api';
 import { ErrorNotice, PersonAvatar } from './components/common';
 import { CreateWorkspaceModal } from './components/CreateWorkspace';
 import { MeContext, useMeQuery } from './me';
-import { INVITE_PATH } from './teams';
 import { ActivityPage } from './pages/Activity';
 import { AdminPage } from './pages/Admin';
 import { AppsPage } from './pages/Apps';
@@ -17,6 +16,7 @@ import { MembersPage } from './pages/Members';
 import { MemoriesPage } from './pages/Memories';
 import { NotFoundPage } from './pages/NotFound';
 import { SessionsPage } from './pages/Sessions';
+import { INVITE_PATH } from './teams';
 import type { Me } from './types';
 
 /** Client-side routes: all outside the server's own prefixes (docs/dashboard-api.md, "The app itself"). */

@@ -236,6 +236,32 @@ describe('two people in one shared workspace', () => {
     await drawer.waitFor({ state: 'detached' });
   });
 
+  test('Ada makes Ben an admin: his Members page lets him invite, but not make owners or touch Ada', async () => {
+    await go(ada.page, 'Members');
+    const benRow = ada.page.locator('[data-member-row]').filter({ hasText: BEN.email });
+    await pickOption(ada.page, 'Role of ben', 'Admin');
+    await expect.poll(() => benRow.getAttribute('data-role')).toBe('admin');
+
+    await go(ben.page, 'Members');
+    const adaRow = ben.page.locator('[data-member-row]').filter({ hasText: ADA.email });
+    await adaRow.waitFor();
+    expect(await adaRow.getByRole('combobox').count()).toBe(0);
+    expect(await adaRow.getByRole('button').count()).toBe(0);
+    expect(await ben.page.locator('[data-member-row]').filter({ hasText: BEN.email }).getByRole('button', { name: 'Leave workspace' }).count()).toBe(1);
+    await ben.page.getByRole('button', { name: 'Invite someone' }).click();
+    const dialog = ben.page.getByRole('dialog', { name: 'Invite someone' });
+    await dialog.getByRole('combobox', { name: 'Role', exact: true }).click();
+    await dialog.getByRole('option', { name: 'Viewer', exact: true }).waitFor();
+    expect(await dialog.getByRole('option').allTextContents()).toEqual(['Admin', 'Member', 'Viewer']);
+    await ben.page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // Only an owner may delete the workspace.
+    expect(await ben.page.getByRole('button', { name: 'Delete workspace' }).count()).toBe(0);
+    await go(ben.page, 'Memories');
+    await memoryRow(ben.page, 'deploys on Wednesdays').waitFor();
+  });
+
   test('Ada makes Ben a viewer: the delete his open page still offers is refused in words; reloaded, it offers no change, and a delete sent from it anyway gets 403', async () => {
     await go(ada.page, 'Members');
     const benRow = ada.page.locator('[data-member-row]').filter({ hasText: BEN.email });

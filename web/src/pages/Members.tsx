@@ -330,7 +330,7 @@ function InviteModal({ opened, myRole, onClose, onCreated }: { opened: boolean; 
             <CopyValue value={created.url} label="Copy link" />
           </Group>
           <Text size="sm">
-            Whoever opens it {created.invitation.email ? `(signed in as ${created.invitation.email})` : ''} joins as{' '}
+            {created.invitation.email ? `Whoever opens it signed in as ${created.invitation.email} joins as` : 'Whoever opens it first joins as'}{' '}
             <strong>{ROLE_LABEL[created.invitation.role].toLowerCase()}</strong>: {ROLE_HELP[created.invitation.role]}.
           </Text>
           <Group justify="flex-end">
