@@ -174,9 +174,9 @@ export class WorkspaceService {
     const invitation = await this.live(token);
     await this.requireAddressee(invitation, actor.userId);
     const now = this.clock.now();
-    const outcome = await this.store.acceptInvitation(invitation.hash, actor.userId, now, (inv) => ({
-      ...this.event('invitation.accept', actor, inv.workspaceId, inv.id, now, { role: inv.role, invitedBy: inv.createdByUserId }),
-    }));
+    const outcome = await this.store.acceptInvitation(invitation.hash, actor.userId, now, (inv) =>
+      this.event('invitation.accept', actor, inv.workspaceId, inv.id, now, { role: inv.role, invitedBy: inv.createdByUserId }),
+    );
     switch (outcome.outcome) {
       case 'accepted':
         this.listener.roleChanged(actor.userId, outcome.workspace.id, outcome.role);
