@@ -119,7 +119,7 @@ function WorkspaceSwitcher({ me }: { me: Me }) {
     <Select
       aria-label="Workspace"
       size="xs"
-      w={180}
+      w={{ base: 180, sm: 240 }}
       allowDeselect={false}
       value={me.workspace.id}
       data={me.workspaces.map((w) => ({ value: w.id, label: w.kind === 'personal' ? `${w.name} (personal)` : w.name }))}
