@@ -19,7 +19,7 @@ import { useMe } from '../me';
 import { captureInvitationToken, forgetInvitationToken, invitationToken, ROLE_HELP, ROLE_LABEL, switchWorkspace, teamErrorMessage } from '../teams';
 import type { InvitationPreview, Me, WorkspaceSummary } from '../types';
 
-/** Why an invitation cannot be used, in words; `signedInAs` names the account for a wrong-address link. */
+/** Why an invitation cannot be used, in words (a wrong-address link also names the account signed in). */
 function whyNot(e: unknown, me: Me): { title: string; message: string } {
   if (e instanceof ApiError) {
     switch (e.code) {
