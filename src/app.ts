@@ -140,6 +140,7 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     audit: services.audit,
     clock: services.oauth.clock,
     appControls: services.appControls,
+    workspaces: services.workspaces,
     onAccessChanged: () => {
       services.verifier.clear();
       services.accessTokens.clear();

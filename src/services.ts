@@ -25,6 +25,9 @@ import { KyselyTransferStore } from './storage/transfer-repo.js';
 import { AppAccessGuard } from './core/apps/app-access-guard.js';
 import { AppControls } from './core/apps/app-controls.js';
 import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
+import { KyselyWorkspaceStore } from './storage/workspaces-repo.js';
+import { memoryAccessGuard, RoleGuard } from './core/workspaces/role-guard.js';
+import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
 
@@ -79,6 +82,10 @@ export interface Services {
   readonly appControls: AppControls;
   /** Purges deleted memories past CAIRN_DELETED_RETENTION_DAYS and audit events past CAIRN_AUDIT_RETENTION_DAYS. */
   readonly retention: RetentionSweeper;
+  /** Roles on memories (a viewer only reads), asked by every memory operation beside the app controls. */
+  readonly roles: RoleGuard;
+  /** Shared workspaces, members, roles and invitations. */
+  readonly workspaces: WorkspaceService;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
   /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
@@ -123,6 +130,31 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
       ? { embedder: options.embedder, vectors: embeddings.vectors, onError: atMostOncePerMinute((err, suppressed) => log.warn({ err, suppressed }, 'search fell back to lexical-only: the query could not be embedded')) }
       : undefined;
   const users = new UserService(userStore, clock);
+  // Cached like app access: a role change made elsewhere reaches this instance within CAIRN_AUTH_CACHE_TTL_SECONDS.
+  const roles = new RoleGuard(userStore, clock, { ttlMs: config.auth.cacheTtlMs, maxEntries: config.auth.cacheMaxEntries });
+  const workspaces = new WorkspaceService(
+    new KyselyWorkspaceStore(db, dialect),
+    userStore,
+    {
+      // Changes made here apply here at once: the role cache, and (when a membership ends) the credential
+      // caches, so the person's keys, grants and clients for that workspace stop working now.
+      roleChanged(userId, workspaceId, role) {
+        roles.changed(userId, workspaceId, role);
+        if (role === undefined) forgetCredentials();
+      },
+      workspaceDeleted(workspaceId) {
+        roles.workspaceDeleted(workspaceId);
+        forgetCredentials();
+      },
+    },
+    clock,
+  );
+  const forgetCredentials = () => {
+    verifier.clear();
+    accessTokens.clear();
+  };
+  // Every memory operation, export and import included, asks the member's role first, then the app's access.
+  const memoryAccess = memoryAccessGuard(roles, appAccess);
   const retention = new RetentionSweeper(new KyselyRetentionStore(db), audit, clock, config.retention, {
     onError: (err) => log.warn({ err }, 'the retention sweep failed; it runs again at the next interval'),
   });
@@ -130,8 +162,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
   const accounts = new Accounts({ config, storage, users, clock, log });
   return {
     storage,
-    memories: new MemoryService(memoryStore, accessLog, clock, appAccess, semantic, config.retention),
-    transfer: new TransferService(new KyselyTransferStore(db, { enqueueEmbeddings: embeddings !== undefined }), appAccess, clock),
+    memories: new MemoryService(memoryStore, accessLog, clock, memoryAccess, semantic, config.retention),
+    transfer: new TransferService(new KyselyTransferStore(db, { enqueueEmbeddings: embeddings !== undefined }), memoryAccess, clock),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     verifier,
@@ -143,6 +175,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     appAccess,
     appControls: new AppControls(apps, userStore, appAccess, clock),
     retention,
+    roles,
+    workspaces,
     embedder: options.embedder,
     embeddings,
     accounts,

@@ -10,6 +10,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerSigningKeyCommands } from './commands/signing-keys.js';
 import { registerTransferCommands } from './commands/transfer.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerWorkspaceCommands } from './commands/workspaces.js';
 import type { CliContext } from './context.js';
 
 /** What running the program decided beyond success or failure. */
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     state.exitCode = code;
   });
   registerUserCommands(program, ctx);
+  registerWorkspaceCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerSigningKeyCommands(program, ctx);
   registerReindexCommand(program, ctx);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'usr' | 'ws' | 'app' | 'mem' | 'key' | 'req' | 'ses' | 'acc' | 'vfy';
+export type IdPrefix = 'usr' | 'ws' | 'app' | 'mem' | 'key' | 'req' | 'ses' | 'acc' | 'vfy' | 'inv';
 
 /**
  * `mem_…`, `key_…`: a readable type prefix plus 22 base62 characters (about 131 bits), so ids are

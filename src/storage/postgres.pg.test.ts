@@ -11,6 +11,7 @@ import { runRetentionSuite } from './conformance/retention.suite.js';
 import { runTransferSuite } from './conformance/transfer.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
+import { runWorkspacesSuite } from './conformance/workspaces.suite.js';
 import { openStorage } from './db.js';
 
 let database: TestDatabase;
@@ -37,4 +38,5 @@ describe('PostgreSQL', () => {
   runVectorsSuite(postgres);
   runRetentionSuite(postgres);
   runTransferSuite(postgres);
+  runWorkspacesSuite(postgres);
 });

@@ -27,6 +27,7 @@ export interface Database {
   oauth_store: OAuthStoreTable;
   oauth_grants: OAuthGrantsTable;
   oauth_clients: OAuthClientsTable;
+  workspace_invitations: WorkspaceInvitationsTable;
 }
 
 export interface UsersTable {
@@ -288,4 +289,19 @@ export interface OAuthClientsTable {
   created_at: number;
   secret_rotated_at: number | null;
   last_used_at: number | null;
+}
+
+/** Invitations to a shared workspace (migration 0010): the token's SHA-256 only, single use. */
+export interface WorkspaceInvitationsTable {
+  id: string;
+  workspace_id: string;
+  hash: string;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  email: string | null;
+  created_by_user_id: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by_user_id: string | null;
+  revoked_at: number | null;
 }

@@ -13,9 +13,10 @@ import { runRetentionSuite } from './conformance/retention.suite.js';
 import { runTransferSuite } from './conformance/transfer.suite.js';
 import { runUsersSuite } from './conformance/users.suite.js';
 import { runVectorsSuite } from './conformance/vectors.suite.js';
+import { runWorkspacesSuite } from './conformance/workspaces.suite.js';
 import { openStorage } from './db.js';
 
-const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite, runRetentionSuite, runTransferSuite];
+const suites = [runMemoriesSuite, runUsersSuite, runApiKeysSuite, runAuditSuite, runMigrationsSuite, runBadDataSuite, runVectorsSuite, runDashboardSuite, runRetentionSuite, runTransferSuite, runWorkspacesSuite];
 
 const inMemory: StorageFactory = async () => openStorage({ dialect: 'sqlite', path: ':memory:' });
 

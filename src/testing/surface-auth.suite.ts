@@ -66,8 +66,8 @@ export interface RouteCase {
   readonly adminOnly?: boolean;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|unique)\}/g;
-const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId)\}/;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamId|teamName|invitationToken|unique)\}/g;
+const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId)\}/;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
@@ -195,6 +195,9 @@ export const MCP_ROUTES: readonly RouteCase[] = [
   { name: 'DELETE /mcp', wire: 'mcp', method: 'DELETE', url: '/mcp', headers: { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }, scopes: [], success: 405, namesResource: false },
 ];
 
+/** Acts in the cell's fresh shared workspace of the owner. */
+const inTeam = { 'x-cairn-workspace': '{teamId}' };
+
 function dash(method: HttpMethod, path: string, success: number, extra: Partial<RouteCase> = {}): RouteCase {
   const url = `/dashboard/api${path}`;
   return { ...rest(method, url, [], success, extra), wire: 'dashboard' };
@@ -238,6 +241,19 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   // Sets a fresh app of the owner ({appId}) to `full`, what it already has, so no other cell is affected.
   dash('PATCH', '/v1/apps/{appId}', 200, { body: { access: 'full' } }),
   // A fresh user per cell ({userId}): administrators act on every user, so these name no workspace's resource.
+  // Shared workspaces. {teamId} is a fresh shared workspace the owner owns (sent as X-Cairn-Workspace, so
+  // anyone else is not a member: 404), with a fresh member ({memberId}) and a pending invitation ({invitationId}).
+  dash('POST', '/v1/workspaces', 201, { body: { name: 'matrix team {unique}' } }),
+  dash('GET', '/v1/members', 200),
+  dash('PATCH', '/v1/members/{memberId}', 200, { headers: inTeam, body: { role: 'viewer' } }),
+  dash('DELETE', '/v1/members/{memberId}', 204, { headers: inTeam }),
+  dash('GET', '/v1/invitations', 200, { headers: inTeam, namesResource: true }),
+  dash('POST', '/v1/invitations', 201, { headers: inTeam, namesResource: true, body: { role: 'member' } }),
+  dash('DELETE', '/v1/invitations/{invitationId}', 204, { headers: inTeam }),
+  // {invitationToken} invites to a third person's workspace: anyone signed in may open and accept it.
+  dash('POST', '/v1/invitations/inspect', 200, { body: { token: '{invitationToken}' } }),
+  dash('POST', '/v1/invitations/accept', 200, { body: { token: '{invitationToken}' } }),
+  dash('DELETE', '/v1/workspace', 204, { headers: inTeam, namesResource: true, body: { confirm: '{teamName}' } }),
   dash('GET', '/v1/admin/users', 200, { adminOnly: true }),
   dash('POST', '/v1/admin/users/{userId}/disable', 200, { body: {}, adminOnly: true, namesResource: false }),
   dash('POST', '/v1/admin/users/{userId}/enable', 200, { body: {}, adminOnly: true, namesResource: false }),
@@ -675,11 +691,16 @@ interface Fixtures {
   readonly sessionId?: string;
   readonly userId?: string;
   readonly appId?: string;
+  readonly teamId?: string;
+  readonly teamName?: string;
+  readonly memberId?: string;
+  readonly invitationId?: string;
+  readonly invitationToken?: string;
   readonly unique: string;
 }
 
 async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtures> {
-  const text = route.url + JSON.stringify(route.body ?? null);
+  const text = route.url + JSON.stringify(route.body ?? null) + JSON.stringify(route.headers ?? null);
   const unique = String(world.next());
   const fixtures: { -readonly [K in keyof Fixtures]: Fixtures[K] } = { unique };
   if (text.includes('{memoryId}')) {
@@ -705,6 +726,24 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
   }
   if (text.includes('{appId}')) fixtures.appId = (await world.t.runtime.services.apps.ensure(owner.workspaceId, `matrix app ${unique}`, world.t.clock.now())).id;
   if (text.includes('{userId}')) fixtures.userId = (await world.t.runtime.services.users.create({ email: `matrix-target-${unique}@example.com` })).user.id;
+  const { workspaces } = world.t.runtime.services;
+  const asCli = (userId: string, workspaceId: string) => ({ userId, workspaceId, credential: { kind: 'cli' as const, id: null }, appId: null });
+  if (/\{(teamId|teamName|memberId|invitationId)\}/.test(text)) {
+    const team = await workspaces.create(asCli(owner.userId, owner.workspaceId), { name: `matrix team ${unique}` });
+    fixtures.teamId = team.id;
+    fixtures.teamName = team.name;
+    const member = await world.t.runtime.services.users.create({ email: `matrix-member-${unique}@example.com` });
+    const invitation = await workspaces.invite(asCli(owner.userId, team.id), { role: 'member' });
+    const accepted = await workspaces.accept(asCli(member.user.id, member.workspace.id), invitation.token);
+    if (accepted.id !== team.id) throw new Error('the matrix member did not join the matrix team');
+    fixtures.memberId = member.user.id;
+    fixtures.invitationId = (await workspaces.invite(asCli(owner.userId, team.id), { role: 'viewer' })).invitation.id;
+  }
+  if (text.includes('{invitationToken}')) {
+    const host = await world.t.runtime.services.users.create({ email: `matrix-host-${unique}@example.com` });
+    const team = await workspaces.create(asCli(host.user.id, host.workspace.id), { name: `matrix host team ${unique}` });
+    fixtures.invitationToken = (await workspaces.invite(asCli(host.user.id, team.id), { role: 'member' })).token;
+  }
   if (text.includes('{oauthClientId}')) fixtures.oauthClientId = (await oauth.clients.create(owner, { name: `target client ${unique}`, scopes: ['memories:read'] }, byTest)).clientId;
   return fixtures;
 }
@@ -726,12 +765,13 @@ export async function sendCell(world: MatrixWorld, route: RouteCase, credential:
   let url = fill(route.url, fixtures);
   if (presented.query) url += (url.includes('?') ? '&' : '?') + new URLSearchParams(presented.query).toString();
   const body = route.body === undefined ? undefined : fill(route.body, fixtures);
+  const routeHeaders = route.headers === undefined ? {} : fill(route.headers, fixtures);
   // A change on the dashboard comes from its own page (the CSRF rule); a credential may say otherwise.
   const page = route.wire === 'dashboard' && route.method !== 'GET' && route.method !== 'HEAD' ? { origin: world.t.runtime.config.http.publicUrl, 'x-cairn-dashboard': '1' } : {};
   return world.t.app.inject({
     method: route.method,
     url,
-    headers: { ...page, ...route.headers, ...presented.headers },
+    headers: { ...page, ...routeHeaders, ...presented.headers },
     ...(body !== undefined ? { payload: body as object } : {}),
   });
 }

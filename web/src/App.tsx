@@ -4,15 +4,19 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Navigate, NavLink as RouterNavLink, Route, Routes, useLocation } from 'react-router';
 import { chooseWorkspace } from './api';
 import { ErrorNotice, PersonAvatar } from './components/common';
+import { CreateWorkspaceModal } from './components/CreateWorkspace';
 import { MeContext, useMeQuery } from './me';
 import { ActivityPage } from './pages/Activity';
 import { AdminPage } from './pages/Admin';
 import { AppsPage } from './pages/Apps';
 import { ConnectPage } from './pages/Connect';
+import { InvitePage } from './pages/Invite';
 import { KeysPage } from './pages/Keys';
+import { MembersPage } from './pages/Members';
 import { MemoriesPage } from './pages/Memories';
 import { NotFoundPage } from './pages/NotFound';
 import { SessionsPage } from './pages/Sessions';
+import { INVITE_PATH } from './teams';
 import type { Me } from './types';
 
 /** Client-side routes: all outside the server's own prefixes (docs/dashboard-api.md, "The app itself"). */
@@ -21,6 +25,7 @@ const NAV = [
   { to: '/connect', label: 'Connect a client' },
   { to: '/keys', label: 'API keys' },
   { to: '/apps', label: 'Connected apps' },
+  { to: '/members', label: 'Members' },
   { to: '/sessions', label: 'Sessions' },
   { to: '/activity', label: 'Activity' },
 ] as const;
@@ -95,6 +100,8 @@ function Shell({ me }: { me: Me }) {
           <Route path="/connect" element={<ConnectPage />} />
           <Route path="/keys" element={<KeysPage />} />
           <Route path="/apps" element={<AppsPage />} />
+          <Route path="/members" element={<MembersPage />} />
+          <Route path={INVITE_PATH} element={<InvitePage />} />
           <Route path="/sessions" element={<SessionsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
           <Route path="/admin" element={me.user.isAdmin ? <AdminPage /> : <NotFoundPage />} />
@@ -112,7 +119,7 @@ function WorkspaceSwitcher({ me }: { me: Me }) {
     <Select
       aria-label="Workspace"
       size="xs"
-      w={180}
+      w={{ base: 180, sm: 240 }}
       allowDeselect={false}
       value={me.workspace.id}
       data={me.workspaces.map((w) => ({ value: w.id, label: w.kind === 'personal' ? `${w.name} (personal)` : w.name }))}
@@ -129,27 +136,32 @@ function WorkspaceSwitcher({ me }: { me: Me }) {
 }
 
 function UserMenu({ me }: { me: Me }) {
+  const [creating, { open, close }] = useDisclosure();
   return (
-    <Menu position="bottom-end" withinPortal>
-      <Menu.Target>
-        <UnstyledButton aria-label={`Account: ${me.user.email}`}>
-          <PersonAvatar id={me.user.id} name={me.user.name} email={me.user.email} />
-        </UnstyledButton>
-      </Menu.Target>
-      <Menu.Dropdown>
-        <Menu.Label>
-          {me.user.name ?? me.user.email}
-          <VisuallyHidden> signed in</VisuallyHidden>
-        </Menu.Label>
-        <Menu.Label>{me.user.email}</Menu.Label>
-        <Menu.Divider />
-        {/* The server's own sign-out (POST /logout, same-origin form); it ends this session and shows the login page. */}
-        <form method="post" action="/logout">
-          <Menu.Item component="button" type="submit">
-            Sign out
-          </Menu.Item>
-        </form>
-      </Menu.Dropdown>
-    </Menu>
+    <>
+      <Menu position="bottom-end" withinPortal>
+        <Menu.Target>
+          <UnstyledButton aria-label={`Account: ${me.user.email}`}>
+            <PersonAvatar id={me.user.id} name={me.user.name} email={me.user.email} />
+          </UnstyledButton>
+        </Menu.Target>
+        <Menu.Dropdown>
+          <Menu.Label>
+            {me.user.name ?? me.user.email}
+            <VisuallyHidden> signed in</VisuallyHidden>
+          </Menu.Label>
+          <Menu.Label>{me.user.email}</Menu.Label>
+          <Menu.Divider />
+          <Menu.Item onClick={open}>Create a shared workspace</Menu.Item>
+          {/* The server's own sign-out (POST /logout, same-origin form); it ends this session and shows the login page. */}
+          <form method="post" action="/logout">
+            <Menu.Item component="button" type="submit">
+              Sign out
+            </Menu.Item>
+          </form>
+        </Menu.Dropdown>
+      </Menu>
+      <CreateWorkspaceModal opened={creating} onClose={close} />
+    </>
   );
 }

@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api';
 import { App } from './App';
+import { captureInvitationToken } from './teams';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -64,6 +65,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Before anything can redirect to the login page (which loses the link's fragment).
+captureInvitationToken();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

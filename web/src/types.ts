@@ -162,3 +162,51 @@ export interface MemoryVersion {
   credential: { kind: string; id: string | null } | null;
   requestId: string | null;
 }
+
+/** A person's role in a workspace, strongest first (docs/dashboard-api.md, "Members and invitations"). */
+export type Role = 'owner' | 'admin' | 'member' | 'viewer';
+export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
+
+/** GET /members: the workspace's people and what the signed-in person may do with them. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  joinedAt: string;
+}
+export interface MembersPage {
+  members: Member[];
+  myRole: Role;
+  canManage: boolean;
+  kind: 'personal' | 'shared';
+}
+
+/** A pending invitation (GET /invitations); the token is shown once, at creation. */
+export interface Invitation {
+  id: string;
+  role: Role;
+  email: string | null;
+  createdAt: string;
+  expiresAt: string;
+  createdBy: { email: string; name: string | null };
+}
+export interface CreatedInvitation {
+  invitation: Invitation;
+  token: string;
+  url: string;
+}
+/** POST /invitations/inspect: what accepting would do. */
+export interface InvitationPreview {
+  workspace: { name: string };
+  role: Role;
+  email: string | null;
+  expiresAt: string;
+  invitedBy: { email: string; name: string | null };
+}
+export interface WorkspaceSummary {
+  id: string;
+  name: string;
+  kind: string;
+  role: Role;
+}

@@ -26,7 +26,15 @@ export type AuditAction =
   /** One retention sweep that purged something (workspace null): how many deleted memories and audit events. */
   | 'retention.purge'
   | 'memories.export'
-  | 'memories.import';
+  | 'memories.import'
+
+  | 'workspace.create'
+  | 'workspace.delete'
+  | 'member.role'
+  | 'member.remove'
+  | 'invitation.create'
+  | 'invitation.accept'
+  | 'invitation.revoke';
 
 export interface AuditEvent {
   readonly at: number;

@@ -10,6 +10,7 @@ import type { Storage } from '../db.js';
 import { KyselyMemoryStore } from '../memories-repo.js';
 import { migrate } from '../migrate.js';
 import { KyselyAppStore, KyselyUserStore } from '../users-repo.js';
+import { KyselyWorkspaceStore } from '../workspaces-repo.js';
 
 /**
  * How a conformance suite gets a database: every call returns a `Storage` on a new, empty database (no
@@ -26,6 +27,7 @@ export interface StoreFixture {
   readonly apps: KyselyAppStore;
   readonly apiKeys: KyselyApiKeyStore;
   readonly audit: KyselyAuditStore;
+  readonly workspaces: KyselyWorkspaceStore;
 }
 
 /** Times are fixed so that orderings in assertions do not depend on the wall clock. */
@@ -47,6 +49,7 @@ export async function openFixture(factory: StorageFactory): Promise<StoreFixture
     apps: new KyselyAppStore(db),
     apiKeys: new KyselyApiKeyStore(db),
     audit: new KyselyAuditStore(db),
+    workspaces: new KyselyWorkspaceStore(db, dialect),
   };
 }
 

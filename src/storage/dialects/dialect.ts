@@ -37,6 +37,11 @@ export interface StorageDialect {
   withMigrationLock<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Executes a multi-statement migration script inside the migration transaction. */
   runScript(trx: Kysely<Database>, script: string): Promise<void>;
+  /**
+   * Inside a transaction: locks the workspace's row until commit, so membership changes of one workspace
+   * (the last-owner rule, accepting an invitation) run one after another, across instances too.
+   */
+  lockWorkspace(trx: Kysely<Database>, workspaceId: string): Promise<void>;
   /** True when the migrations table exists. */
   hasMigrationsTable(trx: Kysely<Database>): Promise<boolean>;
 }

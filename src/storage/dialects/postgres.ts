@@ -38,6 +38,11 @@ export function postgresDialect(): StorageDialect {
         return fn(trx);
       });
     },
+    async lockWorkspace(trx: Kysely<Database>, workspaceId: string): Promise<void> {
+      // Concurrent changes to one workspace's members wait here and then read what the first committed.
+      // NO KEY: rows that merely reference the workspace (a memory written meanwhile) are not held up.
+      await sql`SELECT id FROM workspaces WHERE id = ${workspaceId} FOR NO KEY UPDATE`.execute(trx);
+    },
     async runScript(trx: Kysely<Database>, script: string): Promise<void> {
       // A query without parameters goes over the simple protocol, which accepts several statements.
       await sql.raw(script).execute(trx);

@@ -49,6 +49,11 @@ export function sqliteDialect(raw: BetterSqlite3.Database): StorageDialect {
         }
       });
     },
+    async lockWorkspace(trx: Kysely<Database>, workspaceId: string): Promise<void> {
+      // A write takes the database's write lock now, before the transaction reads (another process would
+      // otherwise read the same rows and fail, or win, when it upgrades its lock).
+      await sql`UPDATE workspaces SET id = id WHERE id = ${workspaceId}`.execute(trx);
+    },
     async runScript(_trx: Kysely<Database>, script: string): Promise<void> {
       // better-sqlite3's exec runs several statements; it shares the one connection Kysely's transaction is on.
       raw.exec(script);

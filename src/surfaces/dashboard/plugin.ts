@@ -1,6 +1,8 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { httpErrorHandler, sendNotFound } from '../http-errors.js';
+import { AppError } from '../../errors/app-error.js';
 import { dashboardCsrf } from './authenticate.js';
 import { dashboardRoutes, mirroredRestRoutes } from './routes.js';
 import type { DashboardApp, DashboardDeps } from './types.js';
@@ -22,5 +24,11 @@ export const dashboardSurface: FastifyPluginAsync<DashboardDeps> = async (root, 
   // Order matters: the origin check runs first, so a cross-site request is refused before the session is read.
   app.addHook('onRequest', dashboardCsrf(deps.allowedOrigins));
   app.addHook('onRequest', deps.authenticate);
+  // Per-route limits (invitation links), counted per signed-in person; route hooks run after the session is read.
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => request.dashboardSession?.userId ?? request.ip,
+    errorResponseBuilder: (_request, context) => new AppError('RATE_LIMITED', `Too many attempts; retry in ${context.after}.`),
+  });
   for (const register of [...mirroredRestRoutes, ...dashboardRoutes]) register(app, deps);
 };

@@ -18,6 +18,16 @@ import { memoriesFacets } from './routes/memories.facets.js';
 import { sessionsList } from './routes/sessions.list.js';
 import { sessionsRevokeOthers } from './routes/sessions.revoke-others.js';
 import { sessionsRevoke } from './routes/sessions.revoke.js';
+import { workspacesCreate } from './routes/workspaces.create.js';
+import { membersList } from './routes/members.list.js';
+import { membersSetRole } from './routes/members.set-role.js';
+import { membersRemove } from './routes/members.remove.js';
+import { invitationsList } from './routes/invitations.list.js';
+import { invitationsCreate } from './routes/invitations.create.js';
+import { invitationsRevoke } from './routes/invitations.revoke.js';
+import { invitationsInspect } from './routes/invitations.inspect.js';
+import { invitationsAccept } from './routes/invitations.accept.js';
+import { workspaceDelete } from './routes/workspace.delete.js';
 import type { RegisterDashboardRoute } from './types.js';
 
 /**
@@ -48,4 +58,14 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   adminUsersList,
   adminUsersSetDisabled,
   adminUsersPasswordReset,
+  workspacesCreate,
+  membersList,
+  membersSetRole,
+  membersRemove,
+  invitationsList,
+  invitationsCreate,
+  invitationsRevoke,
+  invitationsInspect,
+  invitationsAccept,
+  workspaceDelete,
 ];

@@ -4,6 +4,7 @@ import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditExporter, AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { AppControls } from '../../core/apps/app-controls.js';
 import type { Clock } from '../../core/clock.js';
+import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
 import type { RestApp, RouteDeps } from '../rest/types.js';
 
 export type DashboardApp = RestApp;
@@ -21,6 +22,8 @@ export interface DashboardDeps extends RouteDeps {
   readonly clock: Clock;
   /** The workspace's apps and what each may do (pause, read-only). */
   readonly appControls: AppControls;
+  /** Shared workspaces: members, roles, invitations, deletion. */
+  readonly workspaces: WorkspaceService;
   /**
    * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
    * tokens stop (or start) working here at once; other instances follow within the cache TTL.

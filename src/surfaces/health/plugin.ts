@@ -19,7 +19,8 @@ export const healthSurface: FastifyPluginAsync<HealthDeps> = async (app, deps) =
       return reply.header('cache-control', 'no-store').send({ status: 'ready' });
     } catch (err) {
       req.log.warn({ err }, 'not ready');
-      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', reason: (err as Error).message.slice(0, 200) });
+      // Bounded, but long enough for every pending migration of a fresh database (nine made 200 too short).
+      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', reason: (err as Error).message.slice(0, 2000) });
     }
   });
 };

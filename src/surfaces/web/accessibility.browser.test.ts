@@ -20,6 +20,8 @@ const PAGES: readonly [path: string, ready: string][] = [
   ['/connect', 'pre'],
   ['/keys', '[data-key-row]'],
   ['/apps', '[data-connection-row]'],
+  // The seed's person has only a personal workspace; teams.browser.test.ts checks a shared one's Members page.
+  ['/members', '[data-workspace-kind=personal]'],
   ['/sessions', '[data-session-row]'],
   ['/activity', '[data-activity-row]'],
   ['/admin', '[data-user-row]'],

@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Avatar, Button, Center, CopyButton, Group, Loader, Modal, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api';
-import { colourFor, initials } from '../format';
+import { colourFor, dateTime, initials, relativeTime } from '../format';
 
 export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
   return (
@@ -26,6 +26,25 @@ export function ErrorNotice({ error, title = 'Something went wrong' }: { error: 
     <Alert color="red" title={title} role="alert" mb="md">
       {errorMessage(error)}
     </Alert>
+  );
+}
+
+/**
+ * A time as people read it ("3 hours ago"), with the exact date and time on hover and in the `<time>`
+ * element's machine-readable value; `never` when there is none (a key never used, an app never changed).
+ */
+export function When({ iso, never = 'never', dimmed = false }: { iso: string | null | undefined; never?: string; dimmed?: boolean }) {
+  if (!iso) {
+    return (
+      <Text span size="sm" c="dimmed">
+        {never}
+      </Text>
+    );
+  }
+  return (
+    <Text span size="sm" c={dimmed ? 'dimmed' : undefined} component="time" dateTime={iso} title={dateTime(iso)}>
+      {relativeTime(iso)}
+    </Text>
   );
 }
 

@@ -10,9 +10,8 @@ import { Badge, Select, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { errorMessage, get, patch } from '../api';
-import { ErrorNotice, Loading } from '../components/common';
+import { ErrorNotice, Loading, When } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
-import { dateTime, relativeTime } from '../format';
 import type { AppAccess, WorkspaceApp } from '../types';
 
 const DASHBOARD_APP = 'Dashboard';
@@ -61,12 +60,7 @@ export function AppControlsSection({ workspaceId }: { workspaceId: string }) {
     },
     {
       label: 'Changed',
-      cell: (a) =>
-        a.accessChangedAt ? (
-          <time dateTime={a.accessChangedAt} title={dateTime(a.accessChangedAt)}>{relativeTime(a.accessChangedAt)}</time>
-        ) : (
-          <Text span size="sm" c="dimmed">never</Text>
-        ),
+      cell: (a) => <When iso={a.accessChangedAt} />,
     },
   ];
 

@@ -13,9 +13,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { del, get, post } from '../api';
-import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, Loading, PageHeader } from '../components/common';
+import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, Loading, PageHeader, When } from '../components/common';
 import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
-import { dateTime, relativeTime } from '../format';
+import { dateTime } from '../format';
 import { useMe } from '../me';
 import { AppControlsSection } from './AppControls';
 import { MEMORY_SCOPES, type Connection, type OAuthClient, type Scope } from '../types';
@@ -42,16 +42,6 @@ function ScopeBadges({ scopes }: { scopes: readonly Scope[] }) {
         </Badge>
       ))}
     </Group>
-  );
-}
-
-/** A relative time with the exact one on hover and for screen readers' time element. */
-function When({ iso, never = 'never' }: { iso: string | null; never?: string }) {
-  if (!iso) return <Text span size="sm" c="dimmed">{never}</Text>;
-  return (
-    <time dateTime={iso} title={dateTime(iso)}>
-      {relativeTime(iso)}
-    </time>
   );
 }
 

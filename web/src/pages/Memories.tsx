@@ -11,9 +11,12 @@
  * - Archive, delete and restore, one row or a selection, go through `POST /memories/bulk-update` at once and
  *   offer "Undo" for a few seconds, which puts the previous state back with the same call. Nothing waits for
  *   the undo window to pass, so closing the tab never loses or half-applies a change.
+ * - A viewer of a shared workspace reads only: no selection, no edit, archive, delete or restore (the server
+ *   refuses them with 403 FORBIDDEN anyway, and the page says so if it happens).
  */
 import {
   ActionIcon,
+  Alert,
   Anchor,
   Badge,
   Box,
@@ -42,6 +45,7 @@ import { ANY_TIME, CopyValue, ErrorNotice, PageHeader, PersonAvatar, TimeRangeSe
 import { ArchiveIcon, RestoreIcon, SearchIcon, TrashIcon } from '../components/icons';
 import { colourFor, dateTime, initials, relativeTime } from '../format';
 import { useMe } from '../me';
+import { canWrite } from '../teams';
 import type { Facets, Memory, MemoryPage, MemoryState, SearchResults } from '../types';
 import { MemoryHistory } from './MemoryHistory';
 
@@ -67,6 +71,7 @@ const NO_FILTERS: Filters = { app: null, author: null, state: 'active', created:
 
 export function MemoriesPage() {
   const me = useMe();
+  const writable = canWrite(me);
   const queryClient = useQueryClient();
   const [text, setText] = useState('');
   const [query] = useDebouncedValue(text.trim(), 200);
@@ -144,6 +149,11 @@ export function MemoriesPage() {
           counts ? `${counts.active.toLocaleString()} active · ${counts.archived.toLocaleString()} archived · ${counts.deleted.toLocaleString()} deleted` : 'What your agents remember'
         }
       />
+      {writable ? null : (
+        <Alert color="gray" variant="light" mb="sm" data-read-only>
+          Your role in “{me.workspace.name}” is viewer: you can read and search its memories, but not change, archive or delete them.
+        </Alert>
+      )}
       {total === 0 ? (
         <EmptyWorkspace mcpUrl={me.mcpUrl} />
       ) : (
@@ -194,7 +204,7 @@ export function MemoriesPage() {
                   : `${rows.length.toLocaleString()}${list.hasNextPage ? '+' : ''} ${filters.state} ${rows.length === 1 ? 'memory' : 'memories'}${filtered ? ' matching the filters' : ''}`}
               {source.isFetching && !source.isPending ? ' · updating…' : ''}
             </Text>
-            {selected.size > 0 ? (
+            {writable && selected.size > 0 ? (
               <BulkBar count={selected.size} state={filters.state} onAct={(to) => act([...selected], to, filters.state)} onClear={() => setSelected(new Set())} />
             ) : null}
           </Group>
@@ -235,6 +245,7 @@ export function MemoriesPage() {
               onSelectAll={(on) => setSelected(on ? new Set(rows.map((m) => m.id).slice(0, BULK_MAX)) : new Set())}
               onOpen={setOpenId}
               onAct={act}
+              writable={writable}
               hasMore={!searching && list.hasNextPage}
               loadingMore={list.isFetchingNextPage}
               loadMore={() => void list.fetchNextPage()}
@@ -247,6 +258,7 @@ export function MemoriesPage() {
         author={open ? authors.get(open.authorUserId) : undefined}
         onClose={() => setOpenId(null)}
         onAct={act}
+        writable={writable}
         onSaved={() => void queryClient.invalidateQueries({ queryKey: ['memories'] })}
       />
     </>
@@ -286,7 +298,7 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
         await setState(ids, to);
       } catch (e) {
         show(ids, true);
-        notifications.show({ color: 'red', title: 'That did not work', message: e instanceof Error ? e.message : String(e) });
+        notifications.show({ color: 'red', title: forbidden(e) ? 'Not allowed' : 'That did not work', message: e instanceof Error ? e.message : String(e) });
         return;
       }
       const what = ids.length === 1 ? 'Memory' : `${ids.length} memories`;
@@ -327,6 +339,11 @@ function useStateChange(setHidden: (f: (s: ReadonlySet<string>) => ReadonlySet<s
   );
 }
 
+/** A 403: the person's role (or the app's access) does not allow the change; asking again will not help. */
+function forbidden(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 403;
+}
+
 function BulkBar({ count, state, onAct, onClear }: { count: number; state: MemoryState; onAct: (to: MemoryState) => void; onClear: () => void }) {
   return (
     <Group gap="xs" role="group" aria-label="Selected memories">
@@ -364,6 +381,7 @@ function MemoryList(props: {
   onSelectAll: (on: boolean) => void;
   onOpen: (id: string) => void;
   onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
+  writable: boolean;
   hasMore: boolean;
   loadingMore: boolean;
   loadMore: () => void;
@@ -392,12 +410,14 @@ function MemoryList(props: {
   return (
     <Box>
       <Group gap="sm" px="xs" py={6} style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}>
-        <Checkbox
-          aria-label={rows.length > BULK_MAX ? `Select the first ${BULK_MAX} memories` : 'Select all memories shown'}
-          checked={all}
-          indeterminate={some}
-          onChange={(e) => props.onSelectAll(e.currentTarget.checked)}
-        />
+        {props.writable ? (
+          <Checkbox
+            aria-label={rows.length > BULK_MAX ? `Select the first ${BULK_MAX} memories` : 'Select all memories shown'}
+            checked={all}
+            indeterminate={some}
+            onChange={(e) => props.onSelectAll(e.currentTarget.checked)}
+          />
+        ) : null}
         <Text size="xs" c="dimmed" fw={600} tt="uppercase">
           Memory
         </Text>
@@ -419,6 +439,7 @@ function MemoryList(props: {
               onSelect={props.onSelect}
               onOpen={props.onOpen}
               onAct={props.onAct}
+              writable={props.writable}
             />
           );
         })}
@@ -455,6 +476,7 @@ const MemoryRow = memo(function MemoryRow(props: {
   onSelect: (id: string, on: boolean) => void;
   onOpen: (id: string) => void;
   onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
+  writable: boolean;
 }) {
   const { memory: m, author } = props;
   const authorLabel = author ? author.name || author.email : m.authorUserId;
@@ -476,7 +498,9 @@ const MemoryRow = memo(function MemoryRow(props: {
       className="cairn-memory-row"
       style={{ height: props.height, transform: `translateY(${props.top}px)` }}
     >
-      <input type="checkbox" className="cairn-row-check" aria-label="Select memory" checked={props.selected} onClick={stop} onChange={(e) => props.onSelect(m.id, e.currentTarget.checked)} />
+      {props.writable ? (
+        <input type="checkbox" className="cairn-row-check" aria-label="Select memory" checked={props.selected} onClick={stop} onChange={(e) => props.onSelect(m.id, e.currentTarget.checked)} />
+      ) : null}
       <span className="cairn-row-avatar" role="img" aria-label={authorLabel} title={authorLabel} style={tint(colourFor(m.authorUserId))}>
         {initials(author?.name, author?.email)}
       </span>
@@ -494,22 +518,24 @@ const MemoryRow = memo(function MemoryRow(props: {
           {m.state !== 'active' ? <span className={`cairn-row-state cairn-row-state-${m.state}`}>{m.state}</span> : null}
         </span>
       </button>
-      <span className="cairn-row-actions" onClick={stop}>
-        {m.state === 'active' ? (
-          <button type="button" className="cairn-row-action" aria-label="Archive" title="Archive" onClick={act('archived')}>
-            <ArchiveIcon />
-          </button>
-        ) : (
-          <button type="button" className="cairn-row-action" aria-label="Restore" title="Restore" onClick={act('active')}>
-            <RestoreIcon />
-          </button>
-        )}
-        {m.state !== 'deleted' ? (
-          <button type="button" className="cairn-row-action cairn-row-action-danger" aria-label="Delete" title="Delete" onClick={act('deleted')}>
-            <TrashIcon />
-          </button>
-        ) : null}
-      </span>
+      {props.writable ? (
+        <span className="cairn-row-actions" onClick={stop}>
+          {m.state === 'active' ? (
+            <button type="button" className="cairn-row-action" aria-label="Archive" title="Archive" onClick={act('archived')}>
+              <ArchiveIcon />
+            </button>
+          ) : (
+            <button type="button" className="cairn-row-action" aria-label="Restore" title="Restore" onClick={act('active')}>
+              <RestoreIcon />
+            </button>
+          )}
+          {m.state !== 'deleted' ? (
+            <button type="button" className="cairn-row-action cairn-row-action-danger" aria-label="Delete" title="Delete" onClick={act('deleted')}>
+              <TrashIcon />
+            </button>
+          ) : null}
+        </span>
+      ) : null}
     </div>
   );
 });
@@ -520,6 +546,7 @@ function MemoryDrawer(props: {
   onClose: () => void;
   onAct: (ids: string[], to: MemoryState, from: MemoryState) => void;
   onSaved: () => void;
+  writable: boolean;
 }) {
   const { memory: m } = props;
   const [editing, setEditing] = useState(false);
@@ -582,34 +609,36 @@ function MemoryDrawer(props: {
           ) : (
             <>
               <Text style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{m.content}</Text>
-              <Group gap="xs">
-                <Button
-                  size="xs"
-                  onClick={() => {
-                    setContent(m.content);
-                    setMetadata(JSON.stringify(m.metadata, null, 2));
-                    save.reset();
-                    setEditing(true);
-                  }}
-                  disabled={m.state === 'deleted'}
-                >
-                  Edit
-                </Button>
-                {m.state === 'active' ? (
-                  <Button size="xs" variant="light" color="gray" onClick={() => props.onAct([m.id], 'archived', m.state)}>
-                    Archive
+              {props.writable ? (
+                <Group gap="xs">
+                  <Button
+                    size="xs"
+                    onClick={() => {
+                      setContent(m.content);
+                      setMetadata(JSON.stringify(m.metadata, null, 2));
+                      save.reset();
+                      setEditing(true);
+                    }}
+                    disabled={m.state === 'deleted'}
+                  >
+                    Edit
                   </Button>
-                ) : (
-                  <Button size="xs" variant="light" onClick={() => props.onAct([m.id], 'active', m.state)}>
-                    Restore
-                  </Button>
-                )}
-                {m.state !== 'deleted' ? (
-                  <Button size="xs" variant="light" color="red" onClick={() => props.onAct([m.id], 'deleted', m.state)}>
-                    Delete
-                  </Button>
-                ) : null}
-              </Group>
+                  {m.state === 'active' ? (
+                    <Button size="xs" variant="light" color="gray" onClick={() => props.onAct([m.id], 'archived', m.state)}>
+                      Archive
+                    </Button>
+                  ) : (
+                    <Button size="xs" variant="light" onClick={() => props.onAct([m.id], 'active', m.state)}>
+                      Restore
+                    </Button>
+                  )}
+                  {m.state !== 'deleted' ? (
+                    <Button size="xs" variant="light" color="red" onClick={() => props.onAct([m.id], 'deleted', m.state)}>
+                      Delete
+                    </Button>
+                  ) : null}
+                </Group>
+              ) : null}
             </>
           )}
           <Stack gap={6} component="dl" m={0}>

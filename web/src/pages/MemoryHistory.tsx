@@ -5,8 +5,7 @@
 import { Badge, Group, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
-import { ErrorNotice, Loading } from '../components/common';
-import { dateTime, relativeTime } from '../format';
+import { ErrorNotice, Loading, When } from '../components/common';
 import type { Memory, MemoryVersion } from '../types';
 
 const ACTION_LABEL: Record<MemoryVersion['action'], string> = { create: 'Created', update: 'Changed', delete: 'Deleted', baseline: 'As first recorded' };
@@ -49,9 +48,7 @@ export function MemoryHistory({ memory }: { memory: Memory }) {
                       {v.app.name}
                     </Badge>
                   ) : null}
-                  <Text size="sm" c="dimmed" component="time" dateTime={v.at} title={dateTime(v.at)}>
-                    {relativeTime(v.at)}
-                  </Text>
+                  <When iso={v.at} dimmed />
                 </Group>
                 {changed.includes('text') || v.action === 'create' || v.action === 'baseline' ? (
                   <Text size="sm" c="dimmed" lineClamp={3} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { ROLES } from '../../../core/users/user.js';
+import { invitationUrl, MAX_INVITATION_HOURS } from '../../../core/workspaces/workspace-service.js';
+import { principalOf } from '../../auth-hook.js';
+import type { DashboardApp, DashboardDeps } from '../types.js';
+import { InvitationView, toInvitationView, workspaceErrorResponses } from './workspaces.views.js';
+
+/**
+ * POST /v1/invitations `{ role, email?, expiresInHours? }` (owner or admin of a shared workspace): the token
+ * and its link are in this answer only; the link carries the token in its fragment, which no server logs.
+ */
+export function invitationsCreate(app: DashboardApp, { workspaces, publicUrl }: Pick<DashboardDeps, 'workspaces' | 'publicUrl'>): void {
+  app.post(
+    '/v1/invitations',
+    {
+      schema: {
+        body: z
+          .object({
+            role: z.enum(ROLES),
+            email: z.string().max(320).nullable().optional(),
+            expiresInHours: z.number().int().min(1).max(MAX_INVITATION_HOURS).optional(),
+          })
+          .strict(),
+        response: { 201: z.object({ invitation: InvitationView, token: z.string(), url: z.string() }), ...workspaceErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { invitation, token } = await workspaces.invite(principalOf(req), req.body);
+      return reply.code(201).send({ invitation: toInvitationView(invitation), token, url: invitationUrl(publicUrl, token) });
+    },
+  );
+}
