@@ -164,6 +164,18 @@ const REST_ACTIONS: readonly ApiAction[] = [
   { name: 'update', write: true, success: 200, send: (b, team) => api('PATCH', `/memories/${team.memoryId}`, b, { metadata: { api: true } }) },
   { name: 'delete', write: true, success: 204, send: (b, team) => api('DELETE', `/memories/${team.memoryId}`, b) },
   { name: 'bulk delete', write: true, success: 200, send: (b, team) => api('POST', '/memories/bulk-delete', b, { ids: [team.memoryId] }) },
+  { name: 'export', write: false, success: 200, send: (b) => api('GET', '/export', b) },
+  {
+    name: 'import',
+    write: true,
+    success: 200,
+    send: (b) =>
+      t.call('POST', '/api/v1/import', {
+        key: b,
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: `${JSON.stringify({ type: 'entity', name: `Imported ${++n}`, entityType: 'note', observations: ['came from a file'] })}\n`,
+      }),
+  },
 ];
 
 describe('role × memory action over REST, per credential', () => {
