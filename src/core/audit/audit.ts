@@ -84,6 +84,31 @@ export function credentialEvent(
   };
 }
 
+/** Who did something, as a principal (or the CLI acting for a member) records it in the log. */
+export interface AuditActor {
+  readonly userId: string;
+  readonly workspaceId: string;
+  readonly credential: { readonly kind: CredentialKind | 'cli'; readonly id: string | null };
+  readonly appId: string | null;
+  readonly requestId?: string;
+}
+
+/** The audit event of something `p` did itself (a memory operation, an export, an import). */
+export function principalEvent(p: AuditActor, action: AuditAction, targetId: string | null, at: number, detail: Record<string, unknown> | null = null): AuditEvent {
+  return {
+    at,
+    workspaceId: p.workspaceId,
+    userId: p.userId,
+    credentialKind: p.credential.kind,
+    credentialId: p.credential.id,
+    appId: p.appId,
+    action,
+    targetId,
+    requestId: p.requestId ?? null,
+    detail,
+  };
+}
+
 /** The append-only log port. Appends never update or delete; the storage adds triggers that refuse both. */
 export interface AuditStore {
   append(events: readonly AuditEvent[]): Promise<void>;

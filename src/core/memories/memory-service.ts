@@ -1,5 +1,5 @@
 import { AppError, isAppError, notFound } from '../../errors/app-error.js';
-import type { AccessLog, AuditAction, AuditEvent } from '../audit/audit.js';
+import { principalEvent, type AccessLog } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { requireScopes, type Principal } from '../principal.js';
@@ -102,7 +102,7 @@ export class MemoryService {
         now,
       };
     });
-    return this.store.insertMany(principal, items, (m) => this.event(principal, 'memory.create', m.id, now));
+    return this.store.insertMany(principal, items, (m) => principalEvent(principal, 'memory.create', m.id, now));
   }
 
   async get(principal: Principal, id: string): Promise<Memory> {
@@ -110,7 +110,7 @@ export class MemoryService {
     await this.appAccess.require(principal, 'read');
     const memory = await this.store.get(principal, id);
     if (!memory || memory.state === 'deleted') throw notFound('Memory');
-    this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now()));
+    this.accessLog.record(principalEvent(principal, 'memory.read', id, this.clock.now()));
     return memory;
   }
 
@@ -123,7 +123,7 @@ export class MemoryService {
     await this.appAccess.require(principal, 'read');
     const versions = await this.store.history(principal, id);
     if (versions.length === 0) throw notFound('Memory');
-    this.accessLog.record(this.event(principal, 'memory.read', id, this.clock.now(), { history: true }));
+    this.accessLog.record(principalEvent(principal, 'memory.read', id, this.clock.now(), { history: true }));
     return versions;
   }
 
@@ -142,7 +142,7 @@ export class MemoryService {
     });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    this.accessLog.record(this.event(principal, 'memory.list', null, this.clock.now(), { count: page.length }));
+    this.accessLog.record(principalEvent(principal, 'memory.list', null, this.clock.now(), { count: page.length }));
     return { memories: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
@@ -157,7 +157,7 @@ export class MemoryService {
     const hits = this.semantic
       ? await this.hybridSearch(principal, this.semantic, text, limit, filters)
       : await searchLexical(this.store, principal, { ...filters, text, limit });
-    this.accessLog.record(this.event(principal, 'memory.search', null, this.clock.now(), { results: hits.length }));
+    this.accessLog.record(principalEvent(principal, 'memory.search', null, this.clock.now(), { results: hits.length }));
     return hits;
   }
 
@@ -219,7 +219,7 @@ export class MemoryService {
         now,
         restorableSince: restorableSince(this.retention, now),
       },
-      this.event(principal, patch.state === 'deleted' ? 'memory.delete' : 'memory.update', id, now, {
+      principalEvent(principal, patch.state === 'deleted' ? 'memory.delete' : 'memory.update', id, now, {
         fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
       }),
     );
@@ -240,7 +240,7 @@ export class MemoryService {
     requireScopes(principal, 'memories:delete');
     await this.appAccess.require(principal, 'write');
     const now = this.clock.now();
-    const n = await this.store.deleteMany(principal, { ids: [id] }, now, () => this.event(principal, 'memory.delete', id, now));
+    const n = await this.store.deleteMany(principal, { ids: [id] }, now, () => principalEvent(principal, 'memory.delete', id, now));
     if (n === 0) throw notFound('Memory');
   }
 
@@ -251,7 +251,7 @@ export class MemoryService {
     if (target.ids && target.ids.length > 1000) throw new AppError('INVALID_INPUT', 'At most 1000 ids per request.', { field: 'ids' });
     const now = this.clock.now();
     return this.store.deleteMany(principal, target, now, (count) =>
-      this.event(principal, 'memory.bulk_delete', null, now, { count, ...(target.ids ? { ids: target.ids.length } : {}) }),
+      principalEvent(principal, 'memory.bulk_delete', null, now, { count, ...(target.ids ? { ids: target.ids.length } : {}) }),
     );
   }
 
@@ -291,21 +291,6 @@ export class MemoryService {
       }
     }
     return updated;
-  }
-
-  private event(p: Principal, action: AuditAction, targetId: string | null, at: number, detail: Record<string, unknown> | null = null): AuditEvent {
-    return {
-      at,
-      workspaceId: p.workspaceId,
-      userId: p.userId,
-      credentialKind: p.credential.kind,
-      credentialId: p.credential.id,
-      appId: p.appId,
-      action,
-      targetId,
-      requestId: p.requestId ?? null,
-      detail,
-    };
   }
 }
 

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error.js';
 import type { AppAccessGuard } from '../apps/app-access-guard.js';
 import { DASHBOARD_APP_NAME } from '../apps/app-controls.js';
-import type { AuditAction, AuditEvent } from '../audit/audit.js';
+import { principalEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { requireScopes, type CredentialKind, type Principal } from '../principal.js';
 import { appLine, headerLine, memoryLine, parseImport, versionLine, type ImportFormat, type LineError, type ParsedImport } from './format.js';
@@ -54,7 +54,7 @@ export class TransferService {
   async export(principal: TransferPrincipal): Promise<AsyncIterable<string>> {
     requireScopes(principal as Principal, 'memories:read');
     await this.appAccess.require(principal as Principal, 'read');
-    await this.store.appendAudit(this.event(principal, 'memories.export', this.clock.now(), { format: 'cairn', version: 1 }));
+    await this.store.appendAudit(principalEvent(principal, 'memories.export', null, this.clock.now(), { format: 'cairn', version: 1 }));
     const store = this.store;
     const scope = { workspaceId: principal.workspaceId };
     return (async function* lines() {
@@ -103,7 +103,7 @@ export class TransferService {
         now,
       },
       (o) =>
-        this.event(principal, 'memories.import', now, {
+        principalEvent(principal, 'memories.import', null, now, {
           format: parsed.format,
           created: o.created,
           unchanged: o.unchanged,
@@ -115,20 +115,5 @@ export class TransferService {
       options.progress ? (done) => options.progress?.(done, total) : undefined,
     );
     return { format: parsed.format, ...outcome, skipped: parsed.errors.slice(0, MAX_LISTED_ERRORS), skippedCount: parsed.errors.length };
-  }
-
-  private event(p: TransferPrincipal, action: AuditAction, at: number, detail: Record<string, unknown>): AuditEvent {
-    return {
-      at,
-      workspaceId: p.workspaceId,
-      userId: p.userId,
-      credentialKind: p.credential.kind,
-      credentialId: p.credential.id,
-      appId: p.appId,
-      action,
-      targetId: null,
-      requestId: p.requestId ?? null,
-      detail,
-    };
   }
 }

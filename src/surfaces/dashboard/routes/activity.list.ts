@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../errors/app-error.js';
 import { principalOf } from '../../auth-hook.js';
+import { toExportLine, type AuditExportLine } from '../../../core/audit/export.js';
 import { errorResponses, IsoTime } from '../../rest/views.js';
 import type { DashboardApp, DashboardDeps } from '../types.js';
 
@@ -47,18 +48,13 @@ export function activityList(app: DashboardApp, { audit }: Pick<DashboardDeps, '
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events: page.map((e) => ({
-        id: String(e.id),
-        at: new Date(e.at).toISOString(),
-        action: e.action,
-        userId: e.userId,
-        credential: e.credentialKind === null ? null : { kind: e.credentialKind, id: e.credentialId },
-        app: e.appId === null ? null : { id: e.appId, name: e.appName ?? e.appId },
-        target: e.targetId,
-        requestId: e.requestId,
-        detail: e.detail,
-      })),
+      // The export's line without the workspace, which every event of this page shares.
+      events: page.map((e) => withoutWorkspace(toExportLine(e))),
       nextCursor: rows.length > limit && last ? String(last.id) : null,
     };
   });
+}
+
+function withoutWorkspace({ workspaceId: _, ...event }: AuditExportLine): Omit<AuditExportLine, 'workspaceId'> {
+  return event;
 }
