@@ -101,19 +101,9 @@ export function canonical<T>(value: T): T {
 // ---------------------------------------------------------------------------------------------------------
 // Parsing: every format becomes the same records, each bad line an error with its number.
 
-export interface ImportVersion {
+/** A version line as read: the exported version and the line it came from. */
+export interface ImportVersion extends ExportVersion {
   readonly line: number;
-  readonly version: number;
-  readonly action: MemoryVersion['action'];
-  readonly content: string;
-  readonly metadata: Metadata;
-  readonly state: MemoryState;
-  readonly at: number;
-  readonly byEmail: string | null;
-  readonly appName: string | null;
-  readonly credentialKind: string | null;
-  readonly credentialId: string | null;
-  readonly requestId: string | null;
 }
 
 export interface ImportMemory {
