@@ -40,6 +40,17 @@ describe('logger: header redaction', () => {
   });
 });
 
+describe('logger: the password of an SMTP URL is replaced', () => {
+  it('in a message or a field, keeping the user and host', () => {
+    const out = capture();
+    const log = createLogger('info', out.stream);
+    log.info('could not connect to smtp://cairn:hunter2-smtp@mail.example.com:587');
+    log.warn({ err: { message: 'SMTPS://me%40x:p%40ss-smtp@mail.example.com:465 refused' } }, 'mail');
+    expect(out.text()).not.toMatch(/hunter2-smtp|p%40ss-smtp/);
+    expect(out.parsed()[0]?.msg).toBe('could not connect to smtp://cairn:[redacted]@mail.example.com:587');
+  });
+});
+
 describe('logger: a Cairn key anywhere in a line is replaced', () => {
   it('in the message', () => {
     const out = capture();

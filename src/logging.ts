@@ -19,7 +19,8 @@ export const REDACT_PATHS = [
 /**
  * Cairn's logger options: JSON lines, request ids, and two layers of redaction. Paths above are censored
  * by pino; then every serialised line is scanned for anything shaped like a Cairn key, wherever it
- * appears (a URL, an error message, a body echoed by a library), so a secret never reaches the log.
+ * appears (a URL, an error message, a body echoed by a library), and for the password of an SMTP URL,
+ * so a secret never reaches the log.
  */
 export function loggerOptions(level: LogLevel): LoggerOptions {
   return {
@@ -31,8 +32,12 @@ export function loggerOptions(level: LogLevel): LoggerOptions {
   };
 }
 
+/** The password in an smtp:// or smtps:// URL (CAIRN_SMTP_URL), should a library ever print one. */
+const SMTP_URL_PASSWORD = /(smtps?:\/\/[^:/@\s"]*:)[^@\s"]*@/gi;
+
 export function redactKeys(line: string): string {
-  return line.includes('cairn_sk_') ? line.replace(API_KEY_PATTERN, 'cairn_sk_[redacted]') : line;
+  const keysOut = line.includes('cairn_sk_') ? line.replace(API_KEY_PATTERN, 'cairn_sk_[redacted]') : line;
+  return /smtps?:\/\//i.test(keysOut) ? keysOut.replace(SMTP_URL_PASSWORD, '$1[redacted]@') : keysOut;
 }
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {

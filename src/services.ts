@@ -28,6 +28,9 @@ import { KyselyAppStore, KyselyUserStore } from './storage/users-repo.js';
 import { KyselyWorkspaceStore } from './storage/workspaces-repo.js';
 import { memoryAccessGuard, RoleGuard } from './core/workspaces/role-guard.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
+import { InvitationSender } from './core/mail/invitation-mail.js';
+import type { Mailer } from './core/mail/mailer.js';
+import { SmtpMailer } from './mail/smtp-mailer.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
 
@@ -46,6 +49,8 @@ export interface ServiceOptions {
   readonly embedder?: Embedder;
   /** The vector search path `chooseVectorSearch` picked for this database (default `exact`). */
   readonly vectorSearch?: VectorSearchKind;
+  /** Outgoing mail instead of the configured SMTP server (default: CAIRN_SMTP_URL, or none). */
+  readonly mailer?: Mailer;
 }
 
 /** What OAuth access tokens are checked against: the authorization server's public signing keys and grants. */
@@ -86,6 +91,8 @@ export interface Services {
   readonly roles: RoleGuard;
   /** Shared workspaces, members, roles and invitations. */
   readonly workspaces: WorkspaceService;
+  /** Creating invitations, mailed to their address when CAIRN_SMTP_URL is set (dashboard and CLI). */
+  readonly invitations: InvitationSender;
   readonly embedder: Embedder | undefined;
   readonly embeddings: EmbeddingServices | undefined;
   /** Browser accounts (better-auth, loaded on first use), setup links and the session reader. */
@@ -160,6 +167,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
   });
   const retentionSchedule = options.retentionSchedule ?? { firstDelayMs: RETENTION_FIRST_SWEEP_MS, intervalMs: RETENTION_SWEEP_INTERVAL_MS };
   const accounts = new Accounts({ config, storage, users, clock, log });
+  const mailer = options.mailer ?? (config.mail ? new SmtpMailer(config.mail) : undefined);
   return {
     storage,
     memories: new MemoryService(memoryStore, accessLog, clock, memoryAccess, semantic, config.retention),
@@ -177,6 +185,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     retention,
     roles,
     workspaces,
+    invitations: new InvitationSender(workspaces, mailer, config.http.publicUrl, log),
     embedder: options.embedder,
     embeddings,
     accounts,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SETTINGS, SETTING_NAMES, type AccountsConfig, type Config, type DatabaseConfig, type EmbedderConfig, type LogLevel, type SettingName, type SignupPolicy } from './schema.js';
+import { SETTINGS, SETTING_NAMES, type AccountsConfig, type Config, type DatabaseConfig, type EmbedderConfig, type LogLevel, type MailConfig, type SettingName, type SignupPolicy } from './schema.js';
 import { closestName } from './suggest.js';
 
 export interface ConfigProblem {
@@ -85,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
 
   const embedder = parseEmbedder(parsed, dataDir, cwd, problems);
   const accounts = parseAccounts(parsed, problems);
+  const mail = parseMail(parsed, problems);
   checkBetterAuthEnv(env, problems);
 
   if (problems.length > 0 || !database || !publicUrl) throw new ConfigError(problems);
@@ -124,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       accessTokenTtlSeconds: (parsed.CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS as number | undefined) ?? 300,
       cimdAllowLoopback: (parsed.CAIRN_OAUTH_CIMD_ALLOW_LOOPBACK as boolean | undefined) ?? false,
     },
+    mail,
     sources,
   };
 }
@@ -323,6 +325,68 @@ function parseAccounts(parsed: Partial<Record<SettingName, unknown>>, problems: 
     problems.push({ setting: 'CAIRN_SIGNUP', message: 'upstream needs an upstream login to sign up through: set CAIRN_OIDC_ISSUER or CAIRN_GITHUB_CLIENT_ID' });
   }
   return { signup, ...(oidc ? { oidc } : {}), ...(github ? { github } : {}) };
+}
+
+/** A mailbox: `someone@example.com` or `Name <someone@example.com>`. */
+const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
+/**
+ * Outgoing mail as one object: the SMTP URL taken apart (so the password is a field of its own, never part
+ * of a string that gets printed) and the sender, which the URL needs. A problem never echoes the URL.
+ */
+function parseMail(parsed: Partial<Record<SettingName, unknown>>, problems: ConfigProblem[]): MailConfig | undefined {
+  const raw = parsed.CAIRN_SMTP_URL as string | undefined;
+  const from = parsed.CAIRN_MAIL_FROM as string | undefined;
+  const given = (name: SettingName) => parsed[name] !== undefined || problems.some((p) => p.setting === name);
+  if (raw === undefined) {
+    if (from !== undefined && !given('CAIRN_SMTP_URL')) problems.push({ setting: 'CAIRN_SMTP_URL', message: 'is required when CAIRN_MAIL_FROM is set (or unset CAIRN_MAIL_FROM: without a mail server Cairn sends no mail)' });
+    return undefined;
+  }
+  if (from === undefined && !given('CAIRN_MAIL_FROM')) {
+    problems.push({ setting: 'CAIRN_MAIL_FROM', message: 'is required when CAIRN_SMTP_URL is set: the sender of invitation mail (e.g. Cairn <cairn@example.com>)' });
+  } else if (from !== undefined && !MAILBOX.test(from.trim())) {
+    problems.push({ setting: 'CAIRN_MAIL_FROM', message: 'must be an email address or Name <address> (e.g. Cairn <cairn@example.com>)' });
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push({ setting: 'CAIRN_SMTP_URL', message: 'is not a valid URL (e.g. smtp://user:pass@mail.example.com:587 or smtps://user:pass@mail.example.com:465)' });
+    return undefined;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    problems.push({ setting: 'CAIRN_SMTP_URL', message: 'must start with smtp:// (port 587, STARTTLS when offered) or smtps:// (port 465, TLS)' });
+    return undefined;
+  }
+  if (url.hostname === '' || (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) {
+    problems.push({ setting: 'CAIRN_SMTP_URL', message: 'must be scheme://[user:password@]host[:port], with no path, query or fragment' });
+    return undefined;
+  }
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = url.username ? decodeURIComponent(url.username) : undefined;
+    password = url.password ? decodeURIComponent(url.password) : undefined;
+  } catch {
+    problems.push({ setting: 'CAIRN_SMTP_URL', message: 'has a user name or password that is not valid percent-encoding' });
+    return undefined;
+  }
+  if (password !== undefined && user === undefined) {
+    problems.push({ setting: 'CAIRN_SMTP_URL', message: 'has a password but no user name' });
+    return undefined;
+  }
+  if (from === undefined || !MAILBOX.test(from.trim())) return undefined;
+  const secure = url.protocol === 'smtps:';
+  return {
+    smtp: {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : secure ? 465 : 587,
+      secure,
+      ...(user !== undefined ? { user } : {}),
+      ...(password !== undefined ? { password } : {}),
+    },
+    from: from.trim(),
+  };
 }
 
 /**

@@ -202,6 +202,16 @@ export const SETTINGS = {
     schema: z.string().min(1),
   },
   CAIRN_GITHUB_CLIENT_SECRET: { description: 'The client secret of that GitHub OAuth app.', secret: true, schema: z.string().min(1) },
+  CAIRN_SMTP_URL: {
+    description:
+      'Mail server for sending invitation links (smtp://user:pass@mail.example.com:587 with STARTTLS when offered, or smtps://user:pass@mail.example.com:465 for TLS from the start; percent-encode special characters in the password). Unset: Cairn sends no mail and the inviter passes the link on.',
+    secret: true,
+    schema: z.string().min(1),
+  },
+  CAIRN_MAIL_FROM: {
+    description: 'Sender of the mail Cairn sends, an address or Name <address> (required with CAIRN_SMTP_URL).',
+    schema: z.string().min(1).max(320),
+  },
   CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS: {
     description:
       'Lifetime of the OAuth access tokens Cairn issues. They are verified without a database lookup, so keep them short; clients renew them with their refresh token. Revoking a connection ends its tokens at once regardless.',
@@ -267,6 +277,20 @@ export interface AccountsConfig {
   readonly github?: { readonly clientId: string; readonly clientSecret: string };
 }
 
+/** Outgoing mail (invitation links) through one SMTP server; absent when CAIRN_SMTP_URL is unset. */
+export interface MailConfig {
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    /** smtps: TLS from the first byte; smtp: plain, upgraded with STARTTLS when the server offers it. */
+    readonly secure: boolean;
+    readonly user?: string;
+    readonly password?: string;
+  };
+  /** The From header: an address or `Name <address>`. */
+  readonly from: string;
+}
+
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'postgres'; readonly url: string; readonly poolSize: number };
@@ -300,6 +324,8 @@ export interface Config {
   readonly accounts: AccountsConfig;
   /** The OAuth authorization server (src/oauth). */
   readonly oauth: OAuthConfig;
+  /** Outgoing mail; undefined: Cairn sends none. */
+  readonly mail: MailConfig | undefined;
   /** Where each setting's value came from, for `cairn doctor`. */
   readonly sources: Readonly<Record<string, 'env' | 'file' | 'default' | 'generated'>>;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { ManualClock } from '../core/clock.js';
 import type { Scope } from '../core/scopes.js';
@@ -49,6 +50,8 @@ export interface TestAppOptions {
   readonly embedder?: Embedder;
   /** A built dashboard folder to serve (default: this package's web/dist, usually absent in tests). */
   readonly webDist?: string;
+  /** Where the app logs (default: nowhere); tests that check what reaches the log pass a capturing one. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     migrate: 'always',
     clock,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     storageOptions: { wrapDialect: faults.wrap },
     ...(options.embedder ? { embedder: options.embedder } : {}),
   });

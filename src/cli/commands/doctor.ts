@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { ConfigError, ensureSecret, loadConfig } from '../../config/load.js';
 import { SETTING_NAMES, type Config, type SettingName } from '../../config/schema.js';
 import { probeEmbedder, type EmbedderStatus } from '../../embeddings/index.js';
+import { SmtpMailer } from '../../mail/smtp-mailer.js';
+import { MailDeliveryError } from '../../core/mail/mailer.js';
 import { openStorage, type Storage } from '../../storage/db.js';
 import { MigrationError, readMigrations } from '../../storage/migrate.js';
 import { VERSION } from '../../version.js';
@@ -53,6 +55,7 @@ export async function runDoctor(ctx: CliContext): Promise<number> {
     config.embedder.kind === 'openai' ? config.embedder.apiKey : undefined,
     config.accounts.oidc?.clientSecret,
     config.accounts.github?.clientSecret,
+    config.mail?.smtp.password,
   ];
   const checks: Check[] = [
     { status: 'ok', title: 'configuration', detail: 'every setting is valid' } satisfies Check,
@@ -61,6 +64,7 @@ export async function runDoctor(ctx: CliContext): Promise<number> {
     ...(await checkDatabase(config)),
     ...checkPublicUrl(config),
     checkEmbedder(await probeEmbedder(config.embedder)),
+    await checkMail(config),
   ].map((c) => ({ ...c, detail: scrubSecrets(c.detail, secrets) }));
 
   ctx.out('\nChecks:\n');
@@ -103,6 +107,8 @@ function settingRows(config: Config, env: NodeJS.ProcessEnv, secretFileExists: b
     ...accountRows(config),
     CAIRN_OAUTH_ACCESS_TOKEN_TTL_SECONDS: String(config.oauth.accessTokenTtlSeconds),
     CAIRN_OAUTH_CIMD_ALLOW_LOOPBACK: String(config.oauth.cimdAllowLoopback),
+    CAIRN_SMTP_URL: config.mail ? describeSmtp(config) : '(none: no mail is sent)',
+    CAIRN_MAIL_FROM: config.mail ? config.mail.from : '(no mail server)',
   };
   return SETTING_NAMES.map((name) => [name, values[name], sourceOf(name, config, env)]);
 }
@@ -148,6 +154,31 @@ export function checkEmbedder(status: EmbedderStatus): Check {
       return { status: 'warn', title, detail: `${what}: ${status.detail}` };
     case 'misconfigured':
       return { status: 'fail', title, detail: `${what}: ${status.detail}` };
+  }
+}
+
+/** The SMTP server as scheme://user:*****@host:port: never the password. */
+function describeSmtp(config: Config): string {
+  const smtp = config.mail!.smtp;
+  const user = smtp.user !== undefined ? `${encodeURIComponent(smtp.user)}${smtp.password !== undefined ? ':*****' : ''}@` : '';
+  const host = smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host;
+  return `${smtp.secure ? 'smtps' : 'smtp'}://${user}${host}:${smtp.port}`;
+}
+
+/** Mail is optional: none configured is fine; a configured server that does not answer or refuses the login is a failure. */
+async function checkMail(config: Config): Promise<Check> {
+  const title = 'mail';
+  if (!config.mail) return { status: 'ok', title, detail: 'not configured: invitations are not mailed, the inviter passes the link on (set CAIRN_SMTP_URL and CAIRN_MAIL_FROM to mail them)' };
+  const where = describeSmtp(config);
+  const mailer = new SmtpMailer(config.mail);
+  try {
+    await mailer.verify();
+    return { status: 'ok', title, detail: `${where} answers${config.mail.smtp.user !== undefined ? ' and accepts the login' : ''}; invitations with an email address are mailed from ${config.mail.from}` };
+  } catch (err) {
+    const reason = err instanceof MailDeliveryError ? err.reason : 'the check failed';
+    return { status: 'fail', title, detail: `${where}: ${reason}. Invitations are still created, but not mailed` };
+  } finally {
+    mailer.close();
   }
 }
 

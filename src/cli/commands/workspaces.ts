@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../core/users/user.js';
-import { DEFAULT_INVITATION_HOURS, invitationUrl, type WorkspaceActor } from '../../core/workspaces/workspace-service.js';
+import { DEFAULT_INVITATION_HOURS, type WorkspaceActor } from '../../core/workspaces/workspace-service.js';
 import type { CliContext } from '../context.js';
 import { withRuntime } from '../context.js';
 import { CliError } from '../explain-error.js';
@@ -77,31 +77,46 @@ export function registerWorkspaceCommands(program: Command, ctx: CliContext): vo
 
   workspace
     .command('invite')
-    .description('Print a one-time invitation link to a shared workspace (shown once)')
+    .description('Print a one-time invitation link to a shared workspace (shown once); with --email, also mail it there when CAIRN_SMTP_URL is set')
     .requiredOption('--workspace <id>', 'the shared workspace')
     .requiredOption('--role <role>', `the role the invitee gets: ${ROLES.join(', ')}`, parseRole)
-    .option('--email <email>', 'only the account with this email address may accept it')
+    .option('--email <email>', 'only the account with this email address may accept it (the link is mailed there when CAIRN_SMTP_URL is set)')
     .option('--expires-in-hours <hours>', `how long the link works (default ${DEFAULT_INVITATION_HOURS}, at most 720)`, parseHours)
     .option('--by <email>', 'who invites (an owner or admin of the workspace; default: its first owner)')
     .option('--json', 'print machine-readable JSON')
     .action(async (opts: { workspace: string; role: Role; email?: string; expiresInHours?: number; by?: string; json?: boolean }) => {
-      await withRuntime(ctx, async ({ services, config }) => {
+      await withRuntime(ctx, async ({ services }) => {
         const { members } = await services.workspaces.describe(opts.workspace);
         const inviter = opts.by !== undefined ? members.find((m) => m.email === opts.by!.trim().toLowerCase()) : members.find((m) => m.role === 'owner');
         if (!inviter) throw new CliError(opts.by !== undefined ? `${opts.by} is not a member of workspace ${opts.workspace}.` : `Workspace ${opts.workspace} has no owner.`);
-        const { invitation, token } = await services.workspaces.invite(asCli(inviter.userId, opts.workspace), {
+        const { invitation, url, mailed, mailError } = await services.invitations.invite(asCli(inviter.userId, opts.workspace), {
           role: opts.role,
           ...(opts.email !== undefined ? { email: opts.email } : {}),
           ...(opts.expiresInHours !== undefined ? { expiresInHours: opts.expiresInHours } : {}),
         });
-        const url = invitationUrl(config.http.publicUrl, token);
         if (opts.json) {
-          ctx.out(formatJson({ id: invitation.id, workspace: { id: invitation.workspace.id, name: invitation.workspace.name }, role: invitation.role, email: invitation.email, expiresAt: formatTime(invitation.expiresAt), url }));
+          ctx.out(
+            formatJson({
+              id: invitation.id,
+              workspace: { id: invitation.workspace.id, name: invitation.workspace.name },
+              role: invitation.role,
+              email: invitation.email,
+              expiresAt: formatTime(invitation.expiresAt),
+              url,
+              mailed,
+              ...(mailError !== undefined ? { mailError } : {}),
+            }),
+          );
           return;
         }
+        const mail = mailed
+          ? `Mailed to ${invitation.email}. The link, should it need passing on by hand`
+          : mailError !== undefined
+            ? `Could not mail it to ${invitation.email} (${mailError}): send this link yourself`
+            : 'Send this link';
         ctx.out(
           `Invitation to "${invitation.workspace.name}" as ${invitation.role}${invitation.email ? ` for ${invitation.email}` : ''}, from ${inviter.email}.\n` +
-            `Send this link; it works once, until ${formatTime(invitation.expiresAt)}, for someone signed in to Cairn:\n\n    ${url}\n\n` +
+            `${mail}; it works once, until ${formatTime(invitation.expiresAt)}, for someone signed in to Cairn:\n\n    ${url}\n\n` +
             `It is shown only now (Cairn keeps only a hash of it).\n`,
         );
       });
