@@ -195,6 +195,10 @@ export interface CreatedInvitation {
   invitation: Invitation;
   token: string;
   url: string;
+  /** Whether the link was mailed to `invitation.email` (CAIRN_SMTP_URL set and the server accepted it). */
+  mailed: boolean;
+  /** Why not, when the invitation has an address: "mail is not configured", "the mail server could not be reached"… */
+  mailError?: string;
 }
 /** POST /invitations/inspect: what accepting would do. */
 export interface InvitationPreview {

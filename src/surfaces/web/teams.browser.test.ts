@@ -174,6 +174,8 @@ describe('two people in one shared workspace', () => {
     const shown = ada.page.getByRole('dialog', { name: 'Invitation created' });
     const forDan = ((await shown.getByTestId('invitation-link').textContent()) ?? '').trim();
     expect(await shown.textContent()).toContain('signed in as dan@example.com');
+    // This server has no CAIRN_SMTP_URL: the dialog says the link was not mailed, and why.
+    expect(await shown.getByTestId('invitation-mail').textContent()).toBe('Could not send the email (mail is not configured): copy the link and send it yourself.');
     await shown.getByRole('button', { name: 'Done' }).click();
     const pending = ada.page.locator('[data-invitation-row]').filter({ hasText: 'dan@example.com' });
     await pending.waitFor();

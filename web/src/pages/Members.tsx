@@ -250,7 +250,7 @@ function InvitationsSection({ workspaceId, myRole }: { workspaceId: string; myRo
       </Group>
       <Text size="sm" c="dimmed" mb="sm">
         An invitation is a link that works once and expires. Send it to the person yourself (chat, email); whoever opens it signs in and joins with the role you chose. If you
-        give an email address, only the account with that address can accept it.
+        give an email address, only the account with that address can accept it, and Cairn mails the link there when this server is set up to send mail.
       </Text>
       {invitations.isPending ? (
         <Loading label="Loading invitations" />
@@ -323,6 +323,17 @@ function InviteModal({ opened, myRole, onClose, onCreated }: { opened: boolean; 
           <Alert color="yellow" variant="light" title="Copy the link now">
             This is the only time the link is shown; Cairn keeps only a hash of it. It works once and expires {dateTime(created.invitation.expiresAt)}.
           </Alert>
+          {created.invitation.email ? (
+            created.mailed ? (
+              <Text size="sm" c="green.8" data-testid="invitation-mail">
+                Sent to {created.invitation.email}.
+              </Text>
+            ) : (
+              <Text size="sm" c="orange.8" data-testid="invitation-mail">
+                Could not send the email ({created.mailError ?? 'unknown reason'}): copy the link and send it yourself.
+              </Text>
+            )
+          ) : null}
           <Group gap="xs" wrap="nowrap" align="center">
             <Code data-testid="invitation-link" style={{ flex: 1, overflowWrap: 'anywhere', padding: '8px 10px' }}>
               {created.url}
