@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../core/users/user.js';
 import { DEFAULT_INVITATION_HOURS, type WorkspaceActor } from '../../core/workspaces/workspace-service.js';
+import { MAIL_NOT_CONFIGURED } from '../../core/mail/invitation-mail.js';
 import type { CliContext } from '../context.js';
 import { withRuntime } from '../context.js';
 import { CliError } from '../explain-error.js';
@@ -111,7 +112,9 @@ export function registerWorkspaceCommands(program: Command, ctx: CliContext): vo
         }
         const mail = mailed
           ? `Mailed to ${invitation.email}. The link, should it need passing on by hand`
-          : mailError !== undefined
+          : mailError === MAIL_NOT_CONFIGURED
+            ? 'Mail is not configured (CAIRN_SMTP_URL), so send this link yourself'
+            : mailError !== undefined
             ? `Could not mail it to ${invitation.email} (${mailError}): send this link yourself`
             : 'Send this link';
         ctx.out(
