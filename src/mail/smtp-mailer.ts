@@ -79,7 +79,8 @@ export class SmtpMailer implements Mailer {
     if (responseCode !== undefined) detail.responseCode = responseCode;
     // AUTH commands carry the credentials (base64); only the verb is kept.
     if (command) detail.command = command.split(' ')[0]!.toUpperCase() === 'AUTH' ? 'AUTH' : command.replace(/<[^>]*>/g, '<…>').slice(0, 20);
-    if (typeof e.response === 'string') detail.response = this.scrub(e.response).slice(0, 200);
+    // The reply may name the recipient ("<bob@example.com>: Recipient address rejected"): the address goes too.
+    if (typeof e.response === 'string') detail.response = this.scrub(e.response).replace(/<[^>]*>/g, '<…>').replace(/[^\s<>@]+@[^\s<>@]+/g, '…@…').slice(0, 200);
     return new MailDeliveryError(reasonFor(code, command, responseCode), detail);
   }
 

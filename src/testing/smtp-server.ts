@@ -39,8 +39,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       const err = Object.assign(new Error('Invalid username or password'), { responseCode: 535 });
       return callback(err);
     },
-    onRcptTo(_address, _session, callback) {
-      if (options.refuseRecipients) return callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+    onRcptTo(address, _session, callback) {
+      // As real servers do, the refusal names the address.
+      if (options.refuseRecipients) return callback(Object.assign(new Error(`<${address.address}>: Recipient address rejected: no such user here`), { responseCode: 550 }));
       return callback();
     },
     onData(stream, session, callback) {

@@ -147,7 +147,9 @@ describe('invitations by email address', () => {
     const warnings = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'could not mail an invitation; the inviter was given the link to pass on');
     expect(warnings).toEqual([expect.objectContaining({ level: 40, invitationId: out.invitation.id, workspaceId: ws, reason: out.mailError, code: 'EENVELOPE', responseCode: 550 })]);
     const log = logLines.join('');
-    for (const secret of [SMTP_PASSWORD, out.token, Buffer.from(`\u0000${SMTP_USER}\u0000${SMTP_PASSWORD}`).toString('base64')]) expect(log).not.toContain(secret);
+    // Nor the token, the SMTP login, or the address the server named in its refusal.
+    for (const secret of [SMTP_PASSWORD, out.token, Buffer.from(`\u0000${SMTP_USER}\u0000${SMTP_PASSWORD}`).toString('base64'), 'bob@example.com']) expect(log).not.toContain(secret);
+    expect(warnings[0]).toMatchObject({ response: '550 <…>: Recipient address rejected: no such user here' });
   });
 
   it('a server that is down, or refuses the login: the invitation is created all the same', async () => {
