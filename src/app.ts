@@ -141,6 +141,7 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     clock: services.oauth.clock,
     appControls: services.appControls,
     workspaces: services.workspaces,
+    workspaceKeys: services.workspaceKeys,
     onAccessChanged: () => {
       services.verifier.clear();
       services.accessTokens.clear();

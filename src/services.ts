@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Accounts } from './accounts/accounts.js';
 import type { SessionReader } from './auth/sessions/ports.js';
 import { ApiKeyService } from './auth/api-keys/api-key-service.js';
+import { WorkspaceKeys } from './auth/api-keys/workspace-keys.js';
 import { UsageRecorder } from './auth/api-keys/usage-recorder.js';
 import { ApiKeyVerifier } from './auth/api-keys/verify-api-key.js';
 import type { PublicKeySource, TokenLiveness } from './auth/oauth-tokens/ports.js';
@@ -70,6 +71,8 @@ export interface Services {
   readonly transfer: TransferService;
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
+  /** Every key of a workspace, listed and revoked by its owners and admins. */
+  readonly workspaceKeys: WorkspaceKeys;
   readonly verifier: ApiKeyVerifier;
   /** Verifies OAuth access tokens on /api and /mcp, against this server's own signing keys and grants. */
   readonly accessTokens: AccessTokenVerifier;
@@ -166,6 +169,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     transfer: new TransferService(new KyselyTransferStore(db, { enqueueEmbeddings: embeddings !== undefined }), memoryAccess, clock),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
+    workspaceKeys: new WorkspaceKeys(keyStore, userStore, verifier, clock),
     verifier,
     accessTokens,
     usage,

@@ -66,8 +66,8 @@ export interface RouteCase {
   readonly adminOnly?: boolean;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamId|teamName|invitationToken|unique)\}/g;
-const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId)\}/;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamKeyId|teamId|teamName|invitationToken|unique)\}/g;
+const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamKeyId)\}/;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
@@ -254,6 +254,11 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   dash('POST', '/v1/invitations/inspect', 200, { body: { token: '{invitationToken}' } }),
   dash('POST', '/v1/invitations/accept', 200, { body: { token: '{invitationToken}' } }),
   dash('DELETE', '/v1/workspace', 204, { headers: inTeam, namesResource: true, body: { confirm: '{teamName}' } }),
+  // Hands the fresh team over to its fresh member (the owner becomes admin of that team only).
+  dash('POST', '/v1/workspace/transfer', 200, { headers: inTeam, namesResource: true, body: { userId: '{memberId}' } }),
+  // Every key of the team; {teamKeyId} is a key the team's member holds in the team.
+  dash('GET', '/v1/workspace/keys', 200, { headers: inTeam, namesResource: true }),
+  dash('DELETE', '/v1/workspace/keys/{teamKeyId}', 204, { headers: inTeam }),
   dash('GET', '/v1/admin/users', 200, { adminOnly: true }),
   dash('POST', '/v1/admin/users/{userId}/disable', 200, { body: {}, adminOnly: true, namesResource: false }),
   dash('POST', '/v1/admin/users/{userId}/enable', 200, { body: {}, adminOnly: true, namesResource: false }),
@@ -696,6 +701,7 @@ interface Fixtures {
   readonly memberId?: string;
   readonly invitationId?: string;
   readonly invitationToken?: string;
+  readonly teamKeyId?: string;
   readonly unique: string;
 }
 
@@ -728,7 +734,7 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
   if (text.includes('{userId}')) fixtures.userId = (await world.t.runtime.services.users.create({ email: `matrix-target-${unique}@example.com` })).user.id;
   const { workspaces } = world.t.runtime.services;
   const asCli = (userId: string, workspaceId: string) => ({ userId, workspaceId, credential: { kind: 'cli' as const, id: null }, appId: null });
-  if (/\{(teamId|teamName|memberId|invitationId)\}/.test(text)) {
+  if (/\{(teamId|teamName|memberId|invitationId|teamKeyId)\}/.test(text)) {
     const team = await workspaces.create(asCli(owner.userId, owner.workspaceId), { name: `matrix team ${unique}` });
     fixtures.teamId = team.id;
     fixtures.teamName = team.name;
@@ -738,6 +744,7 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
     if (accepted.id !== team.id) throw new Error('the matrix member did not join the matrix team');
     fixtures.memberId = member.user.id;
     fixtures.invitationId = (await workspaces.invite(asCli(owner.userId, team.id), { role: 'viewer' })).invitation.id;
+    if (text.includes('{teamKeyId}')) fixtures.teamKeyId = (await world.t.createKey({ user: member.user, workspace: accepted }, { name: `team key ${unique}` })).id;
   }
   if (text.includes('{invitationToken}')) {
     const host = await world.t.runtime.services.users.create({ email: `matrix-host-${unique}@example.com` });

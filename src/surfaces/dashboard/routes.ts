@@ -28,6 +28,9 @@ import { invitationsRevoke } from './routes/invitations.revoke.js';
 import { invitationsInspect } from './routes/invitations.inspect.js';
 import { invitationsAccept } from './routes/invitations.accept.js';
 import { workspaceDelete } from './routes/workspace.delete.js';
+import { workspaceTransfer } from './routes/workspace.transfer.js';
+import { workspaceKeysList } from './routes/workspace-keys.list.js';
+import { workspaceKeysRevoke } from './routes/workspace-keys.revoke.js';
 import type { RegisterDashboardRoute } from './types.js';
 
 /**
@@ -68,4 +71,7 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   invitationsInspect,
   invitationsAccept,
   workspaceDelete,
+  workspaceTransfer,
+  workspaceKeysList,
+  workspaceKeysRevoke,
 ];

@@ -3,6 +3,7 @@ import type { Accounts } from '../../accounts/accounts.js';
 import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditExporter, AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { AppControls } from '../../core/apps/app-controls.js';
+import type { WorkspaceKeys } from '../../auth/api-keys/workspace-keys.js';
 import type { Clock } from '../../core/clock.js';
 import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
 import type { RestApp, RouteDeps } from '../rest/types.js';
@@ -24,6 +25,8 @@ export interface DashboardDeps extends RouteDeps {
   readonly appControls: AppControls;
   /** Shared workspaces: members, roles, invitations, deletion. */
   readonly workspaces: WorkspaceService;
+  /** Every API key of the workspace, for its owners and admins. */
+  readonly workspaceKeys: WorkspaceKeys;
   /**
    * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
    * tokens stop (or start) working here at once; other instances follow within the cache TTL.

@@ -1,0 +1,56 @@
+import { principalEvent } from '../../core/audit/audit.js';
+import type { Clock } from '../../core/clock.js';
+import type { Principal } from '../../core/principal.js';
+import type { Role, UserStore } from '../../core/users/user.js';
+import { AppError, notFound } from '../../errors/app-error.js';
+import { toView, type ApiKeyView } from './api-key-service.js';
+import type { ApiKeyStore } from './api-key-store.js';
+import type { ApiKeyVerifier } from './verify-api-key.js';
+
+/** A key of the workspace as its owners and admins see it: never the key or its hash, always who holds it. */
+export interface WorkspaceKeyView extends ApiKeyView {
+  readonly holder: { readonly userId: string; readonly email: string; readonly name: string | null; readonly role: Role | null };
+}
+
+/** Roles that manage every key of their workspace (as they manage its members and apps). */
+const MANAGERS: readonly Role[] = ['owner', 'admin'];
+
+/**
+ * The keys of a workspace, managed by its owners and admins (issue 5: "admin: manage members, apps and keys
+ * of the workspace"). Each person still manages their own keys through ApiKeyService; this lists every key
+ * acting in the principal's workspace and revokes any of them. A key of another workspace is 404, a member
+ * or viewer is 403. A revocation is audited as `key.revoke` by the admin (the event's user and credential)
+ * with the key as its target and its holder in the detail, and stops the key on this instance at once.
+ */
+export class WorkspaceKeys {
+  constructor(
+    private readonly store: Pick<ApiKeyStore, 'listInWorkspace' | 'getInWorkspace' | 'revoke'>,
+    private readonly users: Pick<UserStore, 'roleIn'>,
+    private readonly verifier: Pick<ApiKeyVerifier, 'invalidate'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(principal: Principal): Promise<WorkspaceKeyView[]> {
+    await this.requireManager(principal, 'see every key of the workspace');
+    const now = this.clock.now();
+    return (await this.store.listInWorkspace(principal.workspaceId)).map((r) => ({ ...toView(r, now), holder: { userId: r.userId, ...r.holder } }));
+  }
+
+  async revoke(principal: Principal, id: string): Promise<void> {
+    await this.requireManager(principal, "revoke another member's key");
+    const key = await this.store.getInWorkspace(principal.workspaceId, id);
+    if (!key) throw notFound('API key');
+    const now = this.clock.now();
+    const event = principalEvent(principal, 'key.revoke', key.id, now, { holder: key.userId, email: key.holder.email, name: key.name, prefix: key.prefix, byAdmin: true });
+    // The store revokes it as its holder's key (the same transaction, audit included, as a holder's own revoke).
+    if (!(await this.store.revoke(key.userId, principal.workspaceId, key.id, now, event))) throw notFound('API key');
+    this.verifier.invalidate(key.id);
+  }
+
+  private async requireManager(principal: Principal, what: string): Promise<void> {
+    const role = await this.users.roleIn(principal.userId, principal.workspaceId);
+    // A principal always acts in a workspace it belongs to; one that no longer does sees nothing.
+    if (!role) throw notFound('Workspace');
+    if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can ${what} (your role: ${role}).`);
+  }
+}
