@@ -175,6 +175,16 @@ export interface Member {
   role: Role;
   joinedAt: string;
 }
+/** GET /workspace/keys (owners and admins): every key of the workspace with who holds it; role null = no longer a member. */
+export interface WorkspaceKey extends ApiKey {
+  holder: { userId: string; email: string; name: string | null; role: Role | null };
+}
+/** POST /workspace/transfer: the new owner and the caller, now an admin. */
+export interface Transferred {
+  owner: Member;
+  previousOwner: Member;
+}
+
 export interface MembersPage {
   members: Member[];
   myRole: Role;
