@@ -31,6 +31,7 @@ import { memoryAccessGuard, RoleGuard } from './core/workspaces/role-guard.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
+import { WorkspaceConnections } from './oauth/workspace-connections.js';
 
 /** How often the embedding worker looks for queued jobs when idle (it continues at once after a full batch). */
 const EMBEDDING_POLL_MS = 1000;
@@ -73,6 +74,8 @@ export interface Services {
   readonly apiKeys: ApiKeyService;
   /** Every key of a workspace, listed and revoked by its owners and admins. */
   readonly workspaceKeys: WorkspaceKeys;
+  /** Every connected app (OAuth grant) and client-credentials client of a workspace, for its owners and admins. */
+  readonly workspaceConnections: WorkspaceConnections;
   readonly verifier: ApiKeyVerifier;
   /** Verifies OAuth access tokens on /api and /mcp, against this server's own signing keys and grants. */
   readonly accessTokens: AccessTokenVerifier;
@@ -170,6 +173,7 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
     workspaceKeys: new WorkspaceKeys(keyStore, userStore, verifier, clock),
+    workspaceConnections: new WorkspaceConnections(oauth.grants, oauth.clients, userStore, clock),
     verifier,
     accessTokens,
     usage,

@@ -1,19 +1,17 @@
 import { principalEvent } from '../../core/audit/audit.js';
 import type { Clock } from '../../core/clock.js';
 import type { Principal } from '../../core/principal.js';
-import type { Role, UserStore } from '../../core/users/user.js';
-import { AppError, notFound } from '../../errors/app-error.js';
+import type { UserStore } from '../../core/users/user.js';
+import { requireManager, type CredentialHolder } from '../../core/workspaces/managers.js';
+import { notFound } from '../../errors/app-error.js';
 import { toView, type ApiKeyView } from './api-key-service.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { ApiKeyVerifier } from './verify-api-key.js';
 
 /** A key of the workspace as its owners and admins see it: never the key or its hash, always who holds it. */
 export interface WorkspaceKeyView extends ApiKeyView {
-  readonly holder: { readonly userId: string; readonly email: string; readonly name: string | null; readonly role: Role | null };
+  readonly holder: CredentialHolder;
 }
-
-/** Roles that manage every key of their workspace (as they manage its members and apps). */
-const MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 /**
  * The keys of a workspace, managed by its owners and admins (issue 5: "admin: manage members, apps and keys
@@ -31,13 +29,13 @@ export class WorkspaceKeys {
   ) {}
 
   async list(principal: Principal): Promise<WorkspaceKeyView[]> {
-    await this.requireManager(principal, 'see every key of the workspace');
+    await requireManager(this.users, principal, 'see every key of the workspace');
     const now = this.clock.now();
     return (await this.store.listInWorkspace(principal.workspaceId)).map((r) => ({ ...toView(r, now), holder: { userId: r.userId, ...r.holder } }));
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
-    await this.requireManager(principal, "revoke another member's key");
+    await requireManager(this.users, principal, "revoke another member's key");
     const key = await this.store.getInWorkspace(principal.workspaceId, id);
     if (!key) throw notFound('API key');
     const now = this.clock.now();
@@ -45,12 +43,5 @@ export class WorkspaceKeys {
     // The store revokes it as its holder's key (the same transaction, audit included, as a holder's own revoke).
     if (!(await this.store.revoke(key.userId, principal.workspaceId, key.id, now, event))) throw notFound('API key');
     this.verifier.invalidate(key.id);
-  }
-
-  private async requireManager(principal: Principal, what: string): Promise<void> {
-    const role = await this.users.roleIn(principal.userId, principal.workspaceId);
-    // A principal always acts in a workspace it belongs to; one that no longer does sees nothing.
-    if (!role) throw notFound('Workspace');
-    if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can ${what} (your role: ${role}).`);
   }
 }

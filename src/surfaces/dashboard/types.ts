@@ -4,6 +4,7 @@ import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditExporter, AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { AppControls } from '../../core/apps/app-controls.js';
 import type { WorkspaceKeys } from '../../auth/api-keys/workspace-keys.js';
+import type { WorkspaceConnections } from '../../oauth/workspace-connections.js';
 import type { Clock } from '../../core/clock.js';
 import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
 import type { RestApp, RouteDeps } from '../rest/types.js';
@@ -27,6 +28,8 @@ export interface DashboardDeps extends RouteDeps {
   readonly workspaces: WorkspaceService;
   /** Every API key of the workspace, for its owners and admins. */
   readonly workspaceKeys: WorkspaceKeys;
+  /** Every connected app and client-credentials client of the workspace, for its owners and admins. */
+  readonly workspaceConnections: WorkspaceConnections;
   /**
    * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
    * tokens stop (or start) working here at once; other instances follow within the cache TTL.

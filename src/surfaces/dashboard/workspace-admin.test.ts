@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/users/user.js';
+import { accessTokenClaims, createMachineClient, recordGrant, signWithCurrentKey, type TokenSubject } from '../../testing/access-tokens.js';
 import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
 import { cookieHeader, createAccountUser } from '../../testing/accounts.js';
 import { dashboardRequest, type DashboardPerson } from '../../testing/dashboard.js';
@@ -180,6 +181,91 @@ describe("the workspace's keys, for its owners and admins", () => {
     expect((await keysOf(ada, ws)).find((k) => k.id === bobs.id)).toMatchObject({ status: 'active', holder: { email: 'bob@example.com', role: null } });
     expect((await dash(ada, 'DELETE', `/v1/workspace/keys/${bobs.id}`, undefined, inWs(ws))).statusCode).toBe(204);
     expect((await keysOf(ada, ws)).find((k) => k.id === bobs.id)?.status).toBe('revoked');
+  });
+});
+
+/** A connected app (grant) and a client-credentials client `who` holds in `ws`, each with a token that works now. */
+async function oauthOf(who: DashboardPerson, ws: string, label: string): Promise<{ grant: TokenSubject; client: TokenSubject; grantToken: string; clientToken: string }> {
+  const oauth = t.runtime.services.oauth;
+  const app = await t.runtime.services.apps.ensure(ws, `${label} app`, t.clock.now());
+  const scopes = ['memories:read', 'memories:write'];
+  const grant = await recordGrant(oauth, { userId: who.user.id, workspaceId: ws, appId: app.id }, scopes);
+  const client = await createMachineClient(oauth, { userId: who.user.id, workspaceId: ws }, scopes);
+  const [grantToken, clientToken] = await Promise.all([grant, client].map((s) => signWithCurrentKey(oauth.keys, accessTokenClaims(t.runtime.config.http.publicUrl, s, t.clock.now(), 3600))));
+  for (const token of [grantToken!, clientToken!]) expect((await t.call('GET', '/api/v1/memories', { key: token })).statusCode).toBe(200);
+  return { grant, client, grantToken: grantToken!, clientToken: clientToken! };
+}
+
+describe("the workspace's connected apps and clients, for its owners and admins", () => {
+  it("an admin lists every member's grants and clients with their holder, and disconnecting or deleting one stops its token at once; audited by the admin", async () => {
+    const ada = await person('ada@example.com');
+    const bob = await person('bob@example.com');
+    const cy = await person('cy@example.com');
+    const ws = await team(ada, [
+      [bob, 'member'],
+      [cy, 'admin'],
+    ]);
+    const bobs = await oauthOf(bob, ws, 'bob');
+    const elsewhere = await oauthOf(bob, bob.workspace.id, 'bob personal');
+
+    const connections = await dash(cy, 'GET', '/v1/workspace/connections', undefined, inWs(ws));
+    expect(connections.statusCode, connections.body).toBe(200);
+    const grants = (connections.json() as { connections: { id: string; status: string; holder: { email: string; role: string } }[] }).connections;
+    expect(grants.map((g) => g.id)).toEqual([bobs.grant.grantId]);
+    expect(grants[0]).toMatchObject({ status: 'active', holder: { email: 'bob@example.com', role: 'member' } });
+    const clientsRes = await dash(cy, 'GET', '/v1/workspace/oauth-clients', undefined, inWs(ws));
+    expect(clientsRes.statusCode, clientsRes.body).toBe(200);
+    const clients = (clientsRes.json() as { clients: { id: string; holder: { email: string } }[] }).clients;
+    expect(clients.map((c) => c.id)).toEqual([bobs.client.clientId]);
+    expect(clientsRes.body).not.toContain('cairn_cs_');
+
+    expect((await dash(cy, 'DELETE', `/v1/workspace/connections/${bobs.grant.grantId}`, undefined, inWs(ws))).statusCode).toBe(204);
+    expect((await t.call('GET', '/api/v1/memories', { key: bobs.grantToken })).statusCode).toBe(401);
+    expect((await dash(cy, 'DELETE', `/v1/workspace/oauth-clients/${bobs.client.clientId}`, undefined, inWs(ws))).statusCode).toBe(204);
+    expect((await t.call('GET', '/api/v1/memories', { key: bobs.clientToken })).statusCode).toBe(401);
+    // Bob's credentials elsewhere are untouched.
+    for (const token of [elsewhere.grantToken, elsewhere.clientToken]) expect((await t.call('GET', '/api/v1/memories', { key: token })).statusCode).toBe(200);
+
+    const events = (await t.runtime.services.audit.listForWorkspace(ws, 50)).filter((e) => e.action === 'oauth_grant.revoke' || e.action === 'oauth_client.delete');
+    expect(events.map((e) => [e.action, e.targetId, e.userId, e.credentialKind]).sort()).toEqual(
+      [
+        ['oauth_client.delete', bobs.client.clientId, cy.user.id, 'session'],
+        ['oauth_grant.revoke', bobs.grant.grantId, cy.user.id, 'session'],
+      ].sort(),
+    );
+    expect(events.every((e) => e.detail?.['holder'] === bob.user.id && e.detail['byAdmin'] === true)).toBe(true);
+  });
+
+  it("a member or viewer gets 403 and another workspace's grant or client is 404; nothing stops", async () => {
+    const ada = await person('ada@example.com');
+    const bob = await person('bob@example.com');
+    const vic = await person('vic@example.com');
+    const ws = await team(ada, [
+      [bob, 'member'],
+      [vic, 'viewer'],
+    ]);
+    const adas = await oauthOf(ada, ws, 'ada');
+    const bobsPersonal = await oauthOf(bob, bob.workspace.id, 'bob personal');
+    for (const who of [bob, vic]) {
+      for (const [method, url] of [
+        ['GET', '/v1/workspace/connections'],
+        ['GET', '/v1/workspace/oauth-clients'],
+        ['DELETE', `/v1/workspace/connections/${adas.grant.grantId}`],
+        ['DELETE', `/v1/workspace/oauth-clients/${adas.client.clientId}`],
+      ] as const) {
+        const res = await dash(who, method, url, undefined, inWs(ws));
+        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(403);
+        expect(errorOf(res).code).toBe('FORBIDDEN');
+      }
+    }
+    for (const url of [`/v1/workspace/connections/${bobsPersonal.grant.grantId}`, `/v1/workspace/oauth-clients/${bobsPersonal.client.clientId}`]) {
+      const res = await dash(ada, 'DELETE', url, undefined, inWs(ws));
+      expect(res.statusCode, res.body).toBe(404);
+      expect(errorOf(res).code).toBe('NOT_FOUND');
+    }
+    for (const token of [adas.grantToken, adas.clientToken, bobsPersonal.grantToken, bobsPersonal.clientToken]) {
+      expect((await t.call('GET', '/api/v1/memories', { key: token })).statusCode).toBe(200);
+    }
   });
 });
 
