@@ -142,6 +142,8 @@ export async function buildApp({ config, services, logger, onRoute, cimdTrustedC
     appControls: services.appControls,
     workspaces: services.workspaces,
     invitations: services.invitations,
+    workspaceKeys: services.workspaceKeys,
+    workspaceConnections: services.workspaceConnections,
     onAccessChanged: () => {
       services.verifier.clear();
       services.accessTokens.clear();

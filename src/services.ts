@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Accounts } from './accounts/accounts.js';
 import type { SessionReader } from './auth/sessions/ports.js';
 import { ApiKeyService } from './auth/api-keys/api-key-service.js';
+import { WorkspaceKeys } from './auth/api-keys/workspace-keys.js';
 import { UsageRecorder } from './auth/api-keys/usage-recorder.js';
 import { ApiKeyVerifier } from './auth/api-keys/verify-api-key.js';
 import type { PublicKeySource, TokenLiveness } from './auth/oauth-tokens/ports.js';
@@ -33,6 +34,7 @@ import type { Mailer } from './core/mail/mailer.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
 import { KyselyEmbeddingQueue, KyselyVectorIndex, type VectorSearchKind } from './storage/vectors-repo.js';
 import { buildOAuthServices, type OAuthServices } from './oauth/oauth-services.js';
+import { WorkspaceConnections } from './oauth/workspace-connections.js';
 
 /** How often the embedding worker looks for queued jobs when idle (it continues at once after a full batch). */
 const EMBEDDING_POLL_MS = 1000;
@@ -75,6 +77,10 @@ export interface Services {
   readonly transfer: TransferService;
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
+  /** Every key of a workspace, listed and revoked by its owners and admins. */
+  readonly workspaceKeys: WorkspaceKeys;
+  /** Every connected app (OAuth grant) and client-credentials client of a workspace, for its owners and admins. */
+  readonly workspaceConnections: WorkspaceConnections;
   readonly verifier: ApiKeyVerifier;
   /** Verifies OAuth access tokens on /api and /mcp, against this server's own signing keys and grants. */
   readonly accessTokens: AccessTokenVerifier;
@@ -174,6 +180,8 @@ export function buildServices(config: Config & { secret: string }, storage: Stor
     transfer: new TransferService(new KyselyTransferStore(db, { enqueueEmbeddings: embeddings !== undefined }), memoryAccess, clock),
     users,
     apiKeys: new ApiKeyService(keyStore, apps, verifier, clock),
+    workspaceKeys: new WorkspaceKeys(keyStore, userStore, verifier, clock),
+    workspaceConnections: new WorkspaceConnections(oauth.grants, oauth.clients, userStore, clock),
     verifier,
     accessTokens,
     usage,

@@ -1,10 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import { credentialEvent, type AuditAction, type CredentialActor } from '../core/audit/audit.js';
+import { credentialEvent, type AuditAction, type AuditEvent, type CredentialActor } from '../core/audit/audit.js';
 import type { Clock } from '../core/clock.js';
 import { randomBase62 } from '../core/ids.js';
 import { requireScopes, type Principal } from '../core/principal.js';
 import { hasScope, type Scope } from '../core/scopes.js';
-import type { AppStore } from '../core/users/user.js';
+import type { AppStore, Role } from '../core/users/user.js';
+import type { CredentialHolder } from '../core/workspaces/managers.js';
 import { AppError, notFound } from '../errors/app-error.js';
 import { toAuditRow } from '../storage/audit-repo.js';
 import type { Database, OAuthClientsTable } from '../storage/schema.js';
@@ -118,10 +119,40 @@ export class ClientCredentialsClients {
   async delete(owner: { userId: string; workspaceId: string }, clientId: string, actor: ClientActor): Promise<void> {
     await this.owned(owner, clientId);
     const now = this.clock.now();
+    await this.remove(clientId, now, auditRow('oauth_client.delete', owner, actor, clientId, now));
+  }
+
+  /** Every client of one workspace, whoever holds it, newest first (workspace administration). */
+  async listInWorkspace(workspaceId: string): Promise<(ClientView & { holder: CredentialHolder })[]> {
+    const rows = await this.db
+      .selectFrom('oauth_clients as c')
+      .innerJoin('users as u', 'u.id', 'c.user_id')
+      .leftJoin('memberships as ms', (j) => j.onRef('ms.user_id', '=', 'c.user_id').onRef('ms.workspace_id', '=', 'c.workspace_id'))
+      .selectAll('c')
+      .select(['u.email as holder_email', 'u.name as holder_name', 'ms.role as holder_role'])
+      .where('c.workspace_id', '=', workspaceId)
+      .orderBy('c.created_at', 'desc')
+      .orderBy('c.client_id', 'desc')
+      .execute();
+    return rows.map((r) => ({ ...toView(r), holder: { userId: r.user_id, email: r.holder_email, name: r.holder_name, role: (r.holder_role ?? null) as Role | null } }));
+  }
+
+  /**
+   * Deletes any client of the workspace (its owners and admins): as `delete`, with the caller's own audit event
+   * (built from the client). NOT_FOUND for a client of another workspace.
+   */
+  async deleteInWorkspace(workspaceId: string, clientId: string, audit: (client: ClientView & { userId: string }) => AuditEvent): Promise<void> {
+    const row = await this.db.selectFrom('oauth_clients').selectAll().where('client_id', '=', clientId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (!row) throw notFound('OAuth client');
+    const now = this.clock.now();
+    await this.remove(clientId, now, toAuditRow({ ...audit({ ...toView(row), userId: row.user_id }), at: now }));
+  }
+
+  private async remove(clientId: string, now: number, audit: ReturnType<typeof toAuditRow>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.store.deleteClient(clientId, trx);
       await trx.deleteFrom('oauth_clients').where('client_id', '=', clientId).execute();
-      await trx.insertInto('audit_log').values(auditRow('oauth_client.delete', owner, actor, clientId, now)).execute();
+      await trx.insertInto('audit_log').values(audit).execute();
     });
     this.liveness.set(clientId, { active: false, at: now });
     for (const listener of this.deletedListeners) listener(clientId);

@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { TokenLiveness } from '../auth/oauth-tokens/ports.js';
-import { credentialEvent, type AuditAction } from '../core/audit/audit.js';
+import { credentialEvent, type AuditAction, type AuditEvent } from '../core/audit/audit.js';
 import type { Clock } from '../core/clock.js';
+import type { Role } from '../core/users/user.js';
+import type { CredentialHolder } from '../core/workspaces/managers.js';
 import { requireScopes, type Principal } from '../core/principal.js';
 import { notFound } from '../errors/app-error.js';
 import { toAuditRow } from '../storage/audit-repo.js';
@@ -136,6 +138,32 @@ export class OAuthGrants implements TokenLiveness {
     await this.store.revokeGrant(grantId);
   }
 
+  /** Every grant of one workspace, whoever holds it, newest first, revoked ones included (workspace administration). */
+  async listInWorkspace(workspaceId: string): Promise<(GrantRecord & { holder: CredentialHolder })[]> {
+    const rows = await this.db
+      .selectFrom('oauth_grants as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .leftJoin('memberships as ms', (j) => j.onRef('ms.user_id', '=', 'g.user_id').onRef('ms.workspace_id', '=', 'g.workspace_id'))
+      .selectAll('g')
+      .select(['u.email as holder_email', 'u.name as holder_name', 'ms.role as holder_role'])
+      .where('g.workspace_id', '=', workspaceId)
+      .orderBy('g.created_at', 'desc')
+      .orderBy('g.id', 'desc')
+      .execute();
+    return rows.map((r) => ({ ...toRecord(r), holder: { userId: r.user_id, email: r.holder_email, name: r.holder_name, role: (r.holder_role ?? null) as Role | null } }));
+  }
+
+  /**
+   * Disconnects any grant of the workspace (its owners and admins): as `revoke`, with the caller's own audit
+   * event (built from the grant). NOT_FOUND for a grant of another workspace.
+   */
+  async revokeInWorkspace(workspaceId: string, grantId: string, audit: (grant: GrantRecord) => AuditEvent): Promise<void> {
+    const row = await this.db.selectFrom('oauth_grants').selectAll().where('id', '=', grantId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (!row) throw notFound('Connection');
+    await this.markRevoked(grantId, null, audit(toRecord(row)));
+    await this.store.revokeGrant(grantId);
+  }
+
   /**
    * The distinct redirect hosts (`host` with port, e.g. `127.0.0.1:33418`, `claude.ai`) each client
    * registered, for a list of grants in one store read. A redirect URI without a host (a private-use scheme
@@ -171,14 +199,17 @@ export class OAuthGrants implements TokenLiveness {
   }
 
   /** Idempotent: the first revocation is recorded and announced, later ones change nothing. */
-  private async markRevoked(grantId: string, actor: ClientActor | null): Promise<void> {
+  private async markRevoked(grantId: string, actor: ClientActor | null, event?: AuditEvent): Promise<void> {
     const now = this.clock.now();
     const row = await this.db.selectFrom('oauth_grants').selectAll().where('id', '=', grantId).executeTakeFirst();
     if (row && row.revoked_at === null) {
       await this.db.transaction().execute(async (trx) => {
         await trx.updateTable('oauth_grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).execute();
         // No actor: oidc-provider revoked it (a reused code or refresh token, or a token revocation request).
-        await trx.insertInto('audit_log').values(auditRow('oauth_grant.revoke', toRecord(row), actor, now, actor ? null : { by: 'authorization server' })).execute();
+        await trx
+          .insertInto('audit_log')
+          .values(event ? toAuditRow({ ...event, at: now }) : auditRow('oauth_grant.revoke', toRecord(row), actor, now, actor ? null : { by: 'authorization server' }))
+          .execute();
       });
     }
     this.remember(grantId, false, now);

@@ -130,6 +130,61 @@ export function runOAuthStoreSuite(label: string, open: () => Promise<{ storage:
       expect(audit.map((a) => a.action).sort()).toEqual(['oauth_grant.create', 'oauth_grant.revoke']);
     });
 
+    it("workspace administration: every grant and client of one workspace with its holder; revoking or deleting one of another workspace is NOT_FOUND", async () => {
+      const other = await new UserService(new KyselyUserStore(storage.db), clock).create({ email: `${label}-other@example.com` });
+      const apps = new KyselyAppStore(storage.db);
+      const otherApp = await apps.ensure(other.workspace.id, 'other app', clock.now());
+      const elsewhere = { userId: other.user.id, workspaceId: other.workspace.id, appId: otherApp.id };
+      await grants.record({ id: 'grant-ws-1', ...owner, clientId: 'cw', clientName: 'CW', scopes: ['memories:read'] }, ACTOR);
+      await grants.record({ id: 'grant-ws-2', ...elsewhere, clientId: 'cw', clientName: 'CW', scopes: ['memories:read'] }, ACTOR);
+      await adapter('RefreshToken').upsert('rt-ws-1', { jti: 'rt-ws-1', grantId: 'grant-ws-1' }, 600);
+      const mine = await clients.create(owner, { name: 'ws client', scopes: ['memories:read'] }, ACTOR);
+      const theirs = await clients.create(elsewhere, { name: 'other client', scopes: ['memories:read'] }, ACTOR);
+
+      const listed = await grants.listInWorkspace(owner.workspaceId);
+      expect(listed.map((g) => g.id)).toContain('grant-ws-1');
+      expect(listed.map((g) => g.id)).not.toContain('grant-ws-2');
+      expect(listed.find((g) => g.id === 'grant-ws-1')?.holder).toEqual({ userId: owner.userId, email: `${label}@example.com`, name: null, role: 'owner' });
+      const listedClients = await clients.listInWorkspace(owner.workspaceId);
+      expect(listedClients.map((c) => c.id)).toContain(mine.clientId);
+      expect(listedClients.map((c) => c.id)).not.toContain(theirs.clientId);
+      expect(listedClients.find((c) => c.id === mine.clientId)?.holder).toMatchObject({ userId: owner.userId, role: 'owner' });
+
+      const event = (targetId: string, action: 'oauth_grant.revoke' | 'oauth_client.delete') => ({
+        at: 0,
+        workspaceId: owner.workspaceId,
+        userId: 'usr_the_admin',
+        credentialKind: 'session' as const,
+        credentialId: 'ses_admin',
+        appId: null,
+        action,
+        targetId,
+        requestId: null,
+        detail: { byAdmin: true },
+      });
+      await expect(grants.revokeInWorkspace(owner.workspaceId, 'grant-ws-2', (g) => event(g.id, 'oauth_grant.revoke'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(clients.deleteInWorkspace(owner.workspaceId, theirs.clientId, (c) => event(c.id, 'oauth_client.delete'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await grants.isGrantActive('grant-ws-2')).toBe(true);
+      expect(await clients.isActive(theirs.clientId)).toBe(true);
+
+      await grants.revokeInWorkspace(owner.workspaceId, 'grant-ws-1', (g) => event(g.id, 'oauth_grant.revoke'));
+      await clients.deleteInWorkspace(owner.workspaceId, mine.clientId, (c) => event(c.id, 'oauth_client.delete'));
+      expect(await grants.isGrantActive('grant-ws-1')).toBe(false);
+      expect(await adapter('RefreshToken').find('rt-ws-1')).toBeUndefined();
+      expect(await clients.isActive(mine.clientId)).toBe(false);
+      expect(await adapter('Client').find(mine.clientId)).toBeUndefined();
+      const audit = await storage.db
+        .selectFrom('audit_log')
+        .select(['action', 'user_id', 'credential_id', 'target_id', 'at'])
+        .where('user_id', '=', 'usr_the_admin')
+        .orderBy('action')
+        .execute();
+      expect(audit.map((a) => [a.action, a.target_id, a.credential_id, Number(a.at)])).toEqual([
+        ['oauth_client.delete', mine.clientId, 'ses_admin', clock.now()],
+        ['oauth_grant.revoke', 'grant-ws-1', 'ses_admin', clock.now()],
+      ]);
+    });
+
     it('deletes expired artefacts and nothing else', async () => {
       await adapter('Interaction').upsert('int-expiring', { jti: 'int-expiring' }, 10);
       await adapter('Interaction').upsert('int-lasting', { jti: 'int-lasting' }, 3600);

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ApiKeyAuthRecord, ApiKeyRecord, ApiKeyStore, UsageDelta } from '../auth/api-keys/api-key-store.js';
+import type { ApiKeyAuthRecord, ApiKeyRecord, ApiKeyStore, UsageDelta, WorkspaceKeyRecord } from '../auth/api-keys/api-key-store.js';
 import type { AuditEvent } from '../core/audit/audit.js';
 import { isScope, type Scope } from '../core/scopes.js';
+import type { Role } from '../core/users/user.js';
 import { toAuditRow } from './audit-repo.js';
 import type { ApiKeysTable, Database } from './schema.js';
 
@@ -43,6 +44,27 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   async get(userId: string, workspaceId: string, id: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
     return row ? toRecord(row) : undefined;
+  }
+
+  async listInWorkspace(workspaceId: string): Promise<WorkspaceKeyRecord[]> {
+    const rows = await this.workspaceKeyQuery(workspaceId).orderBy('k.created_at', 'desc').orderBy('k.id', 'desc').execute();
+    return rows.map(toWorkspaceKey);
+  }
+
+  async getInWorkspace(workspaceId: string, id: string): Promise<WorkspaceKeyRecord | undefined> {
+    const row = await this.workspaceKeyQuery(workspaceId).where('k.id', '=', id).executeTakeFirst();
+    return row ? toWorkspaceKey(row) : undefined;
+  }
+
+  /** Keys of the workspace with their holder; the membership is joined loosely (a former member's keys stay listed). */
+  private workspaceKeyQuery(workspaceId: string) {
+    return this.db
+      .selectFrom('api_keys as k')
+      .innerJoin('users as u', 'u.id', 'k.user_id')
+      .leftJoin('memberships as ms', (j) => j.onRef('ms.user_id', '=', 'k.user_id').onRef('ms.workspace_id', '=', 'k.workspace_id'))
+      .selectAll('k')
+      .select(['u.email as holder_email', 'u.name as holder_name', 'ms.role as holder_role'])
+      .where('k.workspace_id', '=', workspaceId);
   }
 
   async revoke(userId: string, workspaceId: string, id: string, now: number, audit: AuditEvent): Promise<boolean> {
@@ -105,6 +127,10 @@ function toRow(r: Omit<ApiKeyRecord, 'lastUsedAt' | 'usageCount' | 'rotatedTo'>)
     last_used_at: null,
     rotated_to: null,
   };
+}
+
+function toWorkspaceKey(r: Selectable<ApiKeysTable> & { holder_email: string; holder_name: string | null; holder_role: Role | null }): WorkspaceKeyRecord {
+  return { ...toRecord(r), holder: { email: r.holder_email, name: r.holder_name, role: r.holder_role ?? null } };
 }
 
 function toRecord(r: Selectable<ApiKeysTable>): ApiKeyRecord {

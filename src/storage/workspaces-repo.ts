@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditEvent } from '../core/audit/audit.js';
 import type { Role, Workspace } from '../core/users/user.js';
-import type { AcceptOutcome, Invitation, InvitationDetails, Member, MembershipRefusal, WorkspaceStore } from '../core/workspaces/workspace.js';
+import type { AcceptOutcome, Invitation, InvitationDetails, Member, MembershipRefusal, TransferOutcome, WorkspaceStore } from '../core/workspaces/workspace.js';
 import { toAuditRow } from './audit-repo.js';
 import type { StorageDialect } from './dialects/dialect.js';
 import type { Database, WorkspaceInvitationsTable, WorkspacesTable } from './schema.js';
@@ -71,6 +71,25 @@ export class KyselyWorkspaceStore implements WorkspaceStore {
       await revokeInvitationsBeyond(trx, workspaceId, userId, undefined, audit.at);
       await trx.insertInto('audit_log').values(toAuditRow(audit)).execute();
       return 'removed';
+    });
+  }
+
+  async transferOwnership(workspaceId: string, fromUserId: string, toUserId: string, now: number, audit: (targetRole: Role) => readonly AuditEvent[]): Promise<TransferOutcome> {
+    return this.db.transaction().execute(async (trx): Promise<TransferOutcome> => {
+      const roles = await this.lockedRoles(trx, workspaceId);
+      if (roles.get(fromUserId) !== 'owner') return 'not_owner';
+      const target = roles.get(toUserId);
+      if (target === undefined) return 'not_member';
+      // The target becomes owner before the caller steps down: at no point does the workspace lack an owner.
+      await trx.updateTable('memberships').set({ role: 'owner' }).where('workspace_id', '=', workspaceId).where('user_id', '=', toUserId).execute();
+      await trx.updateTable('memberships').set({ role: 'admin' }).where('workspace_id', '=', workspaceId).where('user_id', '=', fromUserId).execute();
+      const events = audit(target);
+      // An admin cannot invite owners: the caller's pending owner invitations go with the role.
+      await revokeInvitationsBeyond(trx, workspaceId, fromUserId, 'admin', now);
+      for (const event of events) await trx.insertInto('audit_log').values(toAuditRow(event)).execute();
+      const owner = await this.memberQuery(trx, workspaceId).where('ms.user_id', '=', toUserId).executeTakeFirstOrThrow();
+      const previousOwner = await this.memberQuery(trx, workspaceId).where('ms.user_id', '=', fromUserId).executeTakeFirstOrThrow();
+      return { owner: toMember(owner), previousOwner: toMember(previousOwner) };
     });
   }
 

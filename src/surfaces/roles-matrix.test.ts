@@ -38,6 +38,10 @@ interface Team {
   readonly memoryId: string;
   readonly targetUserId: string;
   readonly appId: string;
+  /** A key, a connected app (grant) and a client-credentials client the target member holds in the workspace. */
+  readonly targetKeyId: string;
+  readonly targetGrantId: string;
+  readonly targetClientId: string;
 }
 
 const inTeam = (team: Team) => ({ 'x-cairn-workspace': team.id });
@@ -63,7 +67,20 @@ async function freshTeam(): Promise<Team> {
   const memory = await dash(people.owner, 'POST', '/v1/memories', { content: `team memory ${unique}` }, { 'x-cairn-workspace': team.id });
   expect(memory.statusCode, memory.body).toBe(201);
   const app = await t.runtime.services.apps.ensure(team.id, `team app ${unique}`, t.clock.now());
-  return { id: team.id, name: team.name, memoryId: (memory.json() as { memory: { id: string } }).memory.id, targetUserId: target.user.id, appId: app.id };
+  const targetKey = await t.runtime.services.apiKeys.create({ userId: target.user.id, workspaceId: team.id }, { name: `target key ${unique}`, scopes: ALL_SCOPES }, { kind: 'cli', credentialId: null });
+  const inTeamAsTarget = { userId: target.user.id, workspaceId: team.id };
+  const grant = await recordGrant(stores, { ...inTeamAsTarget, appId: app.id }, ['memories:read']);
+  const client = await createMachineClient(stores, inTeamAsTarget, ['memories:read']);
+  return {
+    id: team.id,
+    name: team.name,
+    memoryId: (memory.json() as { memory: { id: string } }).memory.id,
+    targetUserId: target.user.id,
+    appId: app.id,
+    targetKeyId: targetKey.view.id,
+    targetGrantId: grant.grantId!,
+    targetClientId: client.clientId!,
+  };
 }
 
 interface Action {
@@ -88,6 +105,13 @@ const DASHBOARD_ACTIONS: readonly Action[] = [
   { name: 'change a role', allowed: MANAGERS, success: 200, send: (who, team) => dash(who, 'PATCH', `/v1/members/${team.targetUserId}`, { role: 'viewer' }, inTeam(team)) },
   { name: 'remove a member', allowed: MANAGERS, success: 204, send: (who, team) => dash(who, 'DELETE', `/v1/members/${team.targetUserId}`, undefined, inTeam(team)) },
   { name: 'set app access', allowed: MANAGERS, success: 200, send: (who, team) => dash(who, 'PATCH', `/v1/apps/${team.appId}`, { access: 'read_only' }, inTeam(team)) },
+  { name: 'list every key', allowed: MANAGERS, success: 200, send: (who, team) => dash(who, 'GET', '/v1/workspace/keys', undefined, inTeam(team)) },
+  { name: "revoke a member's key", allowed: MANAGERS, success: 204, send: (who, team) => dash(who, 'DELETE', `/v1/workspace/keys/${team.targetKeyId}`, undefined, inTeam(team)) },
+  { name: 'list every connected app', allowed: MANAGERS, success: 200, send: (who, team) => dash(who, 'GET', '/v1/workspace/connections', undefined, inTeam(team)) },
+  { name: "disconnect a member's app", allowed: MANAGERS, success: 204, send: (who, team) => dash(who, 'DELETE', `/v1/workspace/connections/${team.targetGrantId}`, undefined, inTeam(team)) },
+  { name: 'list every client', allowed: MANAGERS, success: 200, send: (who, team) => dash(who, 'GET', '/v1/workspace/oauth-clients', undefined, inTeam(team)) },
+  { name: "delete a member's client", allowed: MANAGERS, success: 204, send: (who, team) => dash(who, 'DELETE', `/v1/workspace/oauth-clients/${team.targetClientId}`, undefined, inTeam(team)) },
+  { name: 'transfer ownership', allowed: ['owner'], success: 200, send: (who, team) => dash(who, 'POST', '/v1/workspace/transfer', { userId: team.targetUserId }, inTeam(team)) },
   { name: 'delete the workspace', allowed: ['owner'], success: 204, send: (who, team) => dash(who, 'DELETE', '/v1/workspace', { confirm: team.name }, inTeam(team)) },
 ];
 
@@ -113,6 +137,12 @@ describe('role × action matrix on the dashboard', () => {
         expect(memory.json()).toMatchObject({ memory: { state: 'active', metadata: {} } });
         const members = (await dash(people.owner, 'GET', '/v1/members', undefined, inTeam(team))).json() as { members: { userId: string; role: string }[] };
         expect(members.members.find((m) => m.userId === team.targetUserId)?.role).toBe('member');
+        const keys = (await dash(people.owner, 'GET', '/v1/workspace/keys', undefined, inTeam(team))).json() as { keys: { id: string; status: string }[] };
+        expect(keys.keys.find((k) => k.id === team.targetKeyId)?.status).toBe('active');
+        const grants = (await dash(people.owner, 'GET', '/v1/workspace/connections', undefined, inTeam(team))).json() as { connections: { id: string; status: string }[] };
+        expect(grants.connections.find((g) => g.id === team.targetGrantId)?.status).toBe('active');
+        const clients = (await dash(people.owner, 'GET', '/v1/workspace/oauth-clients', undefined, inTeam(team))).json() as { clients: { id: string }[] };
+        expect(clients.clients.map((c) => c.id)).toContain(team.targetClientId);
       });
     }
   }

@@ -66,8 +66,8 @@ export interface RouteCase {
   readonly adminOnly?: boolean;
 }
 
-const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamId|teamName|invitationToken|unique)\}/g;
-const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId)\}/;
+const PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamKeyId|teamGrantId|teamClientId|teamId|teamName|invitationToken|unique)\}/g;
+const ID_PLACEHOLDER = /\{(memoryId|keyId|grantId|oauthClientId|sessionId|userId|appId|memberId|invitationId|teamKeyId|teamGrantId|teamClientId)\}/;
 
 /** The registered Fastify route a case exercises: `/api/v1/memories/{memoryId}` → `/api/v1/memories/:id`. */
 export function routeOf(c: Pick<RouteCase, 'url'>): string {
@@ -254,6 +254,16 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   dash('POST', '/v1/invitations/inspect', 200, { body: { token: '{invitationToken}' } }),
   dash('POST', '/v1/invitations/accept', 200, { body: { token: '{invitationToken}' } }),
   dash('DELETE', '/v1/workspace', 204, { headers: inTeam, namesResource: true, body: { confirm: '{teamName}' } }),
+  // Hands the fresh team over to its fresh member (the owner becomes admin of that team only).
+  dash('POST', '/v1/workspace/transfer', 200, { headers: inTeam, namesResource: true, body: { userId: '{memberId}' } }),
+  // Every key of the team; {teamKeyId} is a key the team's member holds in the team.
+  dash('GET', '/v1/workspace/keys', 200, { headers: inTeam, namesResource: true }),
+  dash('DELETE', '/v1/workspace/keys/{teamKeyId}', 204, { headers: inTeam }),
+  // Every connected app and client-credentials client of the team; {teamGrantId} and {teamClientId} are the member's there.
+  dash('GET', '/v1/workspace/connections', 200, { headers: inTeam, namesResource: true }),
+  dash('DELETE', '/v1/workspace/connections/{teamGrantId}', 204, { headers: inTeam }),
+  dash('GET', '/v1/workspace/oauth-clients', 200, { headers: inTeam, namesResource: true }),
+  dash('DELETE', '/v1/workspace/oauth-clients/{teamClientId}', 204, { headers: inTeam }),
   dash('GET', '/v1/admin/users', 200, { adminOnly: true }),
   dash('POST', '/v1/admin/users/{userId}/disable', 200, { body: {}, adminOnly: true, namesResource: false }),
   dash('POST', '/v1/admin/users/{userId}/enable', 200, { body: {}, adminOnly: true, namesResource: false }),
@@ -696,6 +706,9 @@ interface Fixtures {
   readonly memberId?: string;
   readonly invitationId?: string;
   readonly invitationToken?: string;
+  readonly teamKeyId?: string;
+  readonly teamGrantId?: string;
+  readonly teamClientId?: string;
   readonly unique: string;
 }
 
@@ -728,7 +741,7 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
   if (text.includes('{userId}')) fixtures.userId = (await world.t.runtime.services.users.create({ email: `matrix-target-${unique}@example.com` })).user.id;
   const { workspaces } = world.t.runtime.services;
   const asCli = (userId: string, workspaceId: string) => ({ userId, workspaceId, credential: { kind: 'cli' as const, id: null }, appId: null });
-  if (/\{(teamId|teamName|memberId|invitationId)\}/.test(text)) {
+  if (/\{(teamId|teamName|memberId|invitationId|teamKeyId|teamGrantId|teamClientId)\}/.test(text)) {
     const team = await workspaces.create(asCli(owner.userId, owner.workspaceId), { name: `matrix team ${unique}` });
     fixtures.teamId = team.id;
     fixtures.teamName = team.name;
@@ -738,6 +751,14 @@ async function fixturesFor(world: MatrixWorld, route: RouteCase): Promise<Fixtur
     if (accepted.id !== team.id) throw new Error('the matrix member did not join the matrix team');
     fixtures.memberId = member.user.id;
     fixtures.invitationId = (await workspaces.invite(asCli(owner.userId, team.id), { role: 'viewer' })).invitation.id;
+    if (text.includes('{teamKeyId}')) fixtures.teamKeyId = (await world.t.createKey({ user: member.user, workspace: accepted }, { name: `team key ${unique}` })).id;
+    const inTeamAsMember = { userId: member.user.id, workspaceId: team.id };
+    if (text.includes('{teamGrantId}')) {
+      const app = await world.t.runtime.services.apps.ensure(team.id, 'matrix team app', world.t.clock.now());
+      fixtures.teamGrantId = `grant_team_${unique}`;
+      await oauth.grants.record({ id: fixtures.teamGrantId, ...inTeamAsMember, appId: app.id, clientId: 'matrix-client', clientName: 'Matrix client', scopes: ['memories:read'] }, byTest);
+    }
+    if (text.includes('{teamClientId}')) fixtures.teamClientId = (await oauth.clients.create(inTeamAsMember, { name: `team client ${unique}`, scopes: ['memories:read'] }, byTest)).clientId;
   }
   if (text.includes('{invitationToken}')) {
     const host = await world.t.runtime.services.users.create({ email: `matrix-host-${unique}@example.com` });

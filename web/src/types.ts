@@ -175,6 +175,30 @@ export interface Member {
   role: Role;
   joinedAt: string;
 }
+/** GET /workspace/keys (owners and admins): every key of the workspace with who holds it; role null = no longer a member. */
+export interface WorkspaceKey extends ApiKey {
+  holder: CredentialHolder;
+}
+/** Who holds a credential of the workspace (owners' and admins' lists); role null = no longer a member. */
+export interface CredentialHolder {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role | null;
+}
+/** GET /workspace/connections and /workspace/oauth-clients (owners and admins). */
+export interface WorkspaceConnection extends Connection {
+  holder: CredentialHolder;
+}
+export interface WorkspaceOAuthClient extends OAuthClient {
+  holder: CredentialHolder;
+}
+/** POST /workspace/transfer: the new owner and the caller, now an admin. */
+export interface Transferred {
+  owner: Member;
+  previousOwner: Member;
+}
+
 export interface MembersPage {
   members: Member[];
   myRole: Role;

@@ -26,6 +26,11 @@ export interface ApiKeyAuthRecord extends ApiKeyRecord {
   readonly role: Role | undefined;
 }
 
+/** A key as the workspace's owners and admins see it: with who holds it (and their role there now, if any). */
+export interface WorkspaceKeyRecord extends ApiKeyRecord {
+  readonly holder: { readonly email: string; readonly name: string | null; readonly role: Role | null };
+}
+
 export interface UsageDelta {
   readonly keyId: string;
   readonly count: number;
@@ -38,6 +43,10 @@ export interface ApiKeyStore {
   /** The user's keys in one workspace, newest first. */
   list(userId: string, workspaceId: string): Promise<ApiKeyRecord[]>;
   get(userId: string, workspaceId: string, id: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key acting in one workspace, whoever holds it, newest first (workspace administration). */
+  listInWorkspace(workspaceId: string): Promise<WorkspaceKeyRecord[]>;
+  /** One key of the workspace, whoever holds it; undefined for a key of another workspace. */
+  getInWorkspace(workspaceId: string, id: string): Promise<WorkspaceKeyRecord | undefined>;
   /** Sets revoked_at if not yet revoked. Returns false when no such key. */
   revoke(userId: string, workspaceId: string, id: string, now: number, audit: AuditEvent): Promise<boolean>;
   /** Inserts the replacement and shortens the old key's life to `oldExpiresAt`, in one transaction. */

@@ -113,6 +113,29 @@ export class WorkspaceService {
     this.listener.roleChanged(userId, workspace.id, undefined);
   }
 
+  /**
+   * Hands the workspace over (owner only): the member becomes owner and the caller admin, in one transaction,
+   * audited as two `member.role` events marked `transfer`. The caller stays an admin and can leave afterwards.
+   */
+  async transferOwnership(principal: WorkspaceActor, userId: string): Promise<{ owner: Member; previousOwner: Member }> {
+    const { workspace, role: mine } = await this.context(principal);
+    requireShared(workspace, 'A personal workspace has one owner and cannot be handed over.');
+    if (mine !== 'owner') throw new AppError('FORBIDDEN', `Only an owner can hand the workspace over (your role: ${mine}).`);
+    if (userId === principal.userId) throw new AppError('INVALID_INPUT', 'Choose another member: you are already an owner.', { field: 'userId' });
+    const [target, me] = await Promise.all([this.store.member(workspace.id, userId), this.store.member(workspace.id, principal.userId)]);
+    if (!target || !me) throw notFound('Member');
+    const now = this.clock.now();
+    const outcome = await this.store.transferOwnership(workspace.id, principal.userId, userId, now, (targetRole) => [
+      this.event('member.role', principal, workspace.id, userId, now, { email: target.email, from: targetRole, to: 'owner', transfer: true }),
+      this.event('member.role', principal, workspace.id, principal.userId, now, { email: me.email, from: 'owner', to: 'admin', transfer: true }),
+    ]);
+    if (outcome === 'not_member') throw notFound('Member');
+    if (outcome === 'not_owner') throw new AppError('FORBIDDEN', 'Only an owner can hand the workspace over, and you are no longer one.');
+    this.listener.roleChanged(userId, workspace.id, 'owner');
+    this.listener.roleChanged(principal.userId, workspace.id, 'admin');
+    return outcome;
+  }
+
   async invitations(principal: WorkspaceActor): Promise<InvitationDetails[]> {
     const { workspace, role } = await this.context(principal);
     requireManager(role, 'see invitations');

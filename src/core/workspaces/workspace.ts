@@ -35,6 +35,9 @@ export interface InvitationDetails extends Invitation {
 /** Why a membership change was refused inside the store's transaction. */
 export type MembershipRefusal = 'not_member' | 'last_owner';
 
+/** What an ownership transfer came to: both members as they are now, or why nothing changed. */
+export type TransferOutcome = { readonly owner: Member; readonly previousOwner: Member } | 'not_member' | 'not_owner';
+
 /** What accepting an invitation came to; only `accepted` changed anything. */
 export type AcceptOutcome =
   | { readonly outcome: 'accepted'; readonly workspace: Workspace; readonly role: Role }
@@ -58,6 +61,12 @@ export interface WorkspaceStore {
   setRole(workspaceId: string, userId: string, role: Role, audit: AuditEvent): Promise<Member | MembershipRefusal>;
   /** Removes the membership unless the member is the last owner. */
   removeMember(workspaceId: string, userId: string, audit: AuditEvent): Promise<'removed' | MembershipRefusal>;
+  /**
+   * Makes `toUserId` an owner and `fromUserId` (who must be an owner) an admin, in one transaction under the
+   * workspace lock, so the workspace never lacks an owner. `audit` builds the events from the target's role
+   * before the change. `not_owner`: the caller stopped being an owner meanwhile; `not_member`: no such target.
+   */
+  transferOwnership(workspaceId: string, fromUserId: string, toUserId: string, now: number, audit: (targetRole: Role) => readonly AuditEvent[]): Promise<TransferOutcome>;
   createInvitation(invitation: Invitation, audit: AuditEvent): Promise<void>;
   /** Neither accepted nor revoked nor expired at `now`, oldest first. */
   pendingInvitations(workspaceId: string, now: number): Promise<InvitationDetails[]>;

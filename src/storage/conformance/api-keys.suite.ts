@@ -75,6 +75,31 @@ export function runApiKeysSuite(factory: StorageFactory): void {
         expect(await f.apiKeys.get(bob.user.id, bob.workspace.id, k1.id)).toBeUndefined();
       });
 
+      it("lists every key of one workspace with its holder and the holder's role there (null once no member); get is scoped to the workspace", async () => {
+        const f = fixture();
+        const ada = await createTenant(f, 'ada@example.com');
+        const bob = await createTenant(f, 'bob@example.com');
+        const cy = await createTenant(f, 'cy@example.com');
+        // Bob is a member of Ada's workspace; Cy holds a key there but is not (or no longer) a member.
+        await f.storage.db.insertInto('memberships').values({ workspace_id: ada.workspace.id, user_id: bob.user.id, role: 'member', created_at: T0 }).execute();
+        const inAda = (t: Tenant, createdAt: number) => newKey(t, { workspaceId: ada.workspace.id, appId: ada.app.id, createdAt });
+        const ka = inAda(ada, T0);
+        const kb = inAda(bob, T0 + 1000);
+        const kc = inAda(cy, T0 + 2000);
+        const bobsOwn = newKey(bob);
+        for (const k of [ka, kb, kc, bobsOwn]) await f.apiKeys.insert(k, auditEvent('key.create'));
+        expect(await f.apiKeys.listInWorkspace(ada.workspace.id)).toEqual([
+          { ...kc, ...fresh, holder: { email: 'cy@example.com', name: null, role: null } },
+          { ...kb, ...fresh, holder: { email: 'bob@example.com', name: null, role: 'member' } },
+          { ...ka, ...fresh, holder: { email: 'ada@example.com', name: null, role: 'owner' } },
+        ]);
+        expect(await f.apiKeys.listInWorkspace(bob.workspace.id)).toEqual([{ ...bobsOwn, ...fresh, holder: { email: 'bob@example.com', name: null, role: 'owner' } }]);
+        expect(await f.apiKeys.getInWorkspace(ada.workspace.id, kb.id)).toEqual({ ...kb, ...fresh, holder: { email: 'bob@example.com', name: null, role: 'member' } });
+        expect(await f.apiKeys.getInWorkspace(ada.workspace.id, bobsOwn.id)).toBeUndefined();
+        expect(await f.apiKeys.getInWorkspace(bob.workspace.id, kb.id)).toBeUndefined();
+        expect(await f.apiKeys.getInWorkspace(ada.workspace.id, 'key_nope')).toBeUndefined();
+      });
+
       it('refuses a second key with the same hash', async () => {
         const f = fixture();
         const ada = await createTenant(f, 'ada@example.com');

@@ -85,6 +85,60 @@ export function runWorkspacesSuite(factory: StorageFactory): void {
       expect(await actions(f, team)).toEqual(['member.remove', 'member.role', 'member.role', 'workspace.create']);
     });
 
+    it('transfers ownership in one transaction: the target becomes owner, the caller admin, with the audit events; refusals write nothing', async () => {
+      const f = fixture();
+      const ada = await createTenant(f, 'ada@example.com');
+      const bob = await createTenant(f, 'bob@example.com');
+      const cy = await createTenant(f, 'cy@example.com');
+      const team = await sharedWorkspace(f, ada);
+      await addMember(f, team, bob, 'viewer');
+      await addMember(f, team, cy, 'admin');
+      const seen: Role[] = [];
+      const events = (role: Role) => {
+        seen.push(role);
+        return [ev(team, 'member.role'), ev(team, 'member.role')];
+      };
+      expect(await f.workspaces.transferOwnership(team.id, cy.user.id, bob.user.id, T0 + 5, events)).toBe('not_owner');
+      expect(await f.workspaces.transferOwnership(team.id, ada.user.id, 'usr_nobody', T0 + 5, events)).toBe('not_member');
+      expect(await actions(f, team)).toEqual(['workspace.create']);
+      expect(seen).toEqual([]);
+
+      await f.workspaces.createInvitation(invitation(team, ada, { role: 'owner' }), ev(team, 'invitation.create'));
+      const outcome = await f.workspaces.transferOwnership(team.id, ada.user.id, bob.user.id, T0 + 5, events);
+      expect(outcome).toEqual({
+        owner: { userId: bob.user.id, email: 'bob@example.com', name: null, role: 'owner', joinedAt: T0 + 1 },
+        previousOwner: { userId: ada.user.id, email: 'ada@example.com', name: null, role: 'admin', joinedAt: T0 },
+      });
+      expect(seen).toEqual(['viewer']);
+      expect(await f.users.roleIn(ada.user.id, team.id)).toBe('admin');
+      expect(await f.users.roleIn(bob.user.id, team.id)).toBe('owner');
+      expect(await f.users.roleIn(cy.user.id, team.id)).toBe('admin');
+      expect(await actions(f, team)).toEqual(['invitation.create', 'member.role', 'member.role', 'workspace.create']);
+      // The former owner can no longer invite owners: that invitation went with the role.
+      expect(await f.workspaces.pendingInvitations(team.id, T0 + 6)).toEqual([]);
+      // Bob is now the only owner: the last-owner rule holds for him.
+      expect(await f.workspaces.setRole(team.id, bob.user.id, 'admin', ev(team, 'member.role'))).toBe('last_owner');
+    });
+
+    it('a transfer racing a demotion of the only other owner: the workspace always keeps an owner', async () => {
+      const f = fixture();
+      const ada = await createTenant(f, 'ada@example.com');
+      const bob = await createTenant(f, 'bob@example.com');
+      for (let round = 0; round < 5; round++) {
+        const team = await sharedWorkspace(f, ada, `Team ${round}`);
+        await addMember(f, team, bob, 'member');
+        const outcomes = await Promise.all([
+          f.workspaces.transferOwnership(team.id, ada.user.id, bob.user.id, T0 + 5, () => [ev(team, 'member.role')]),
+          f.workspaces.setRole(team.id, ada.user.id, 'member', ev(team, 'member.role')),
+        ]);
+        const owners = (await f.workspaces.members(team.id)).filter((m) => m.role === 'owner');
+        expect(owners.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(1);
+        // Transfer first: Bob is owner and Ada's demotion (from admin) passes. Demotion first: refused (last
+        // owner), then the transfer runs. Either way Bob is the one owner.
+        expect(owners.map((m) => m.userId)).toEqual([bob.user.id]);
+      }
+    });
+
     it('two concurrent demotions of the only two owners: exactly one passes, the workspace keeps an owner', async () => {
       const f = fixture();
       const ada = await createTenant(f, 'ada@example.com');

@@ -28,6 +28,13 @@ import { invitationsRevoke } from './routes/invitations.revoke.js';
 import { invitationsInspect } from './routes/invitations.inspect.js';
 import { invitationsAccept } from './routes/invitations.accept.js';
 import { workspaceDelete } from './routes/workspace.delete.js';
+import { workspaceTransfer } from './routes/workspace.transfer.js';
+import { workspaceKeysList } from './routes/workspace-keys.list.js';
+import { workspaceKeysRevoke } from './routes/workspace-keys.revoke.js';
+import { workspaceConnectionsList } from './routes/workspace-connections.list.js';
+import { workspaceConnectionsRevoke } from './routes/workspace-connections.revoke.js';
+import { workspaceOAuthClientsList } from './routes/workspace-oauth-clients.list.js';
+import { workspaceOAuthClientsDelete } from './routes/workspace-oauth-clients.delete.js';
 import type { RegisterDashboardRoute } from './types.js';
 
 /**
@@ -68,4 +75,11 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   invitationsInspect,
   invitationsAccept,
   workspaceDelete,
+  workspaceTransfer,
+  workspaceKeysList,
+  workspaceKeysRevoke,
+  workspaceConnectionsList,
+  workspaceConnectionsRevoke,
+  workspaceOAuthClientsList,
+  workspaceOAuthClientsDelete,
 ];

@@ -3,6 +3,8 @@ import type { Accounts } from '../../accounts/accounts.js';
 import type { SessionUser } from '../../auth/sessions/ports.js';
 import type { AuditExporter, AuditReader, AuditStore } from '../../core/audit/audit.js';
 import type { AppControls } from '../../core/apps/app-controls.js';
+import type { WorkspaceKeys } from '../../auth/api-keys/workspace-keys.js';
+import type { WorkspaceConnections } from '../../oauth/workspace-connections.js';
 import type { Clock } from '../../core/clock.js';
 import type { InvitationSender } from '../../core/mail/invitation-mail.js';
 import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
@@ -27,6 +29,10 @@ export interface DashboardDeps extends RouteDeps {
   readonly workspaces: WorkspaceService;
   /** Creating invitations, and mailing them to their address when mail is configured. */
   readonly invitations: Pick<InvitationSender, 'invite'>;
+  /** Every API key of the workspace, for its owners and admins. */
+  readonly workspaceKeys: WorkspaceKeys;
+  /** Every connected app and client-credentials client of the workspace, for its owners and admins. */
+  readonly workspaceConnections: WorkspaceConnections;
   /**
    * Called after a user is disabled or enabled: drops this instance's verification caches, so their keys and
    * tokens stop (or start) working here at once; other instances follow within the cache TTL.

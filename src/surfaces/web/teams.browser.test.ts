@@ -14,8 +14,10 @@ import { startLiveServer, type LiveServer } from '../../testing/live-server.js';
  * author and the key as its app; Ada makes Ben a viewer, and Ben's page offers no change any more, while a
  * delete sent straight to the dashboard API from his page is refused with 403. On the way: the link is
  * shown once and never travels in a URL, a used, revoked or other person's link is refused in words, the
- * last owner cannot leave, the Members and invitation pages pass axe, and deleting the workspace sends
- * everyone back to their personal one.
+ * last owner cannot leave, the Members and invitation pages pass axe, an admin sees every key of the
+ * workspace and an owner revokes a member's key from the Keys page (it stops at once), ownership is handed over and back
+ * from the Members page, and deleting the
+ * workspace sends everyone back to their personal one.
  */
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery staple' };
@@ -264,6 +266,39 @@ describe('two people in one shared workspace', () => {
     await memoryRow(ben.page, 'deploys on Wednesdays').waitFor();
   });
 
+  test('as admin, Ben sees every key of the workspace with its holder; Ada revokes the key Ben made and it stops at once', async () => {
+    // His page loaded while he was a member: reloaded, it knows he is an admin now.
+    await go(ben.page, 'API keys');
+    await ben.page.reload();
+    await ben.page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = ben.page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('ben script');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const bensKey = ((await dialog.locator('code').filter({ hasText: /^cairn_sk_/ }).first().textContent()) ?? '').trim();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const all = ben.page.getByRole('table', { name: 'All keys in this workspace' });
+    await all.locator('[data-workspace-key-row]').filter({ hasText: 'ben script' }).waitFor();
+    const adas = all.locator('[data-workspace-key-row]').filter({ hasText: 'ada laptop' });
+    expect(await adas.textContent()).toContain(ADA.email);
+    expect(await adas.getByRole('button', { name: 'Revoke' }).count()).toBe(1);
+    const callWith = (key: string) => fetch(`${server.url}/api/v1/memories`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect(await callWith(bensKey)).toBe(200);
+
+    await go(ada.page, 'API keys');
+    const bens = ada.page.getByRole('table', { name: 'All keys in this workspace' }).locator('[data-workspace-key-row]').filter({ hasText: 'ben script' });
+    expect(await bens.textContent()).toContain(BEN.email);
+    await bens.getByRole('button', { name: 'Revoke' }).click();
+    const confirm = ada.page.getByRole('dialog', { name: `Revoke ${BEN.email}'s key “ben script”?` });
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await bens.waitFor({ state: 'detached' });
+    expect(await callWith(bensKey)).toBe(401);
+    // Back where the next step expects them: Ada on Members, Ben on Memories.
+    await go(ada.page, 'Members');
+    await go(ben.page, 'Memories');
+    await memoryRow(ben.page, 'deploys on Wednesdays').waitFor();
+  });
+
   test('Ada makes Ben a viewer: the delete his open page still offers is refused in words; reloaded, it offers no change, and a delete sent from it anyway gets 403', async () => {
     await go(ada.page, 'Members');
     const benRow = ada.page.locator('[data-member-row]').filter({ hasText: BEN.email });
@@ -308,11 +343,44 @@ describe('two people in one shared workspace', () => {
       { status: 403, code: 'FORBIDDEN' },
       { status: 403, code: 'FORBIDDEN' },
     ]);
+    // A viewer's Keys page has no "All keys in this workspace".
+    await go(ben.page, 'API keys');
+    await ben.page.getByRole('heading', { name: 'API keys' }).waitFor();
+    expect(await ben.page.getByRole('heading', { name: 'All keys in this workspace' }).count()).toBe(0);
+    await go(ben.page, 'Memories');
     // Nothing was deleted: Ada's agent still finds it.
     const found = await agent!.callTool({ name: 'search_memory', arguments: { query: 'deploys on Wednesdays' } });
     expect(JSON.stringify(found.content)).toContain('Wednesdays after the 10:00 review');
     expect(ada.watch.problems).toEqual([]);
     expect(ben.watch.problems).toEqual([]);
+  });
+
+  test('Ada hands the workspace over to Ben and he hands it back, each after a confirmation', async () => {
+    await go(ada.page, 'Members');
+    const benRow = ada.page.locator('[data-member-row]').filter({ hasText: BEN.email });
+    await benRow.getByRole('button', { name: 'Transfer ownership' }).click();
+    await ada.page.getByRole('dialog', { name: 'Make ben the owner?' }).getByRole('button', { name: 'Transfer ownership' }).click();
+    await expect.poll(() => benRow.getAttribute('data-role')).toBe('owner');
+    const adaRow = ada.page.locator('[data-member-row]').filter({ hasText: ADA.email });
+    await expect.poll(() => adaRow.getAttribute('data-role')).toBe('admin');
+    // An admin now: no handing over, no deleting.
+    expect(await ada.page.getByRole('button', { name: 'Transfer ownership' }).count()).toBe(0);
+    expect(await ada.page.getByRole('main').getByRole('button', { name: 'Delete workspace' }).count()).toBe(0);
+
+    await go(ben.page, 'Members');
+    await ben.page.reload();
+    const adaForBen = ben.page.locator('[data-member-row]').filter({ hasText: ADA.email });
+    await adaForBen.getByRole('button', { name: 'Transfer ownership' }).click();
+    await ben.page.getByRole('dialog', { name: 'Make ada the owner?' }).getByRole('button', { name: 'Transfer ownership' }).click();
+    await expect.poll(() => adaForBen.getAttribute('data-role')).toBe('owner');
+    await ada.page.reload();
+    await expect.poll(() => adaRow.getAttribute('data-role')).toBe('owner');
+    expect(await currentWorkspace(ada.page)).toMatchObject({ name: TEAM, role: 'owner' });
+    expect(await currentWorkspace(ben.page)).toMatchObject({ name: TEAM, role: 'admin' });
+    expect(ada.watch.problems).toEqual([]);
+    expect(ben.watch.problems).toEqual([]);
+    await go(ben.page, 'Memories');
+    await memoryRow(ben.page, 'deploys on Wednesdays').waitFor();
   });
 
   test('at phone width the Members page of the shared workspace fits the screen and has no WCAG 2.1 A/AA violation', async () => {

@@ -4,7 +4,8 @@
  * clients for server-side jobs, with create (the secret is shown once), rotate secret and delete.
  *
  * Endpoints: GET /connections, DELETE /connections/:id, GET /oauth-clients, POST /oauth-clients,
- * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md). Below them, what each app of the
+ * POST /oauth-clients/:id/rotate-secret, DELETE /oauth-clients/:id (docs/dashboard-api.md). For the owners and admins of a
+ * shared workspace, every member's apps and clients there (WorkspaceConnections.tsx). Below them, what each app of the
  * workspace may do (AppControls.tsx).
  */
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
@@ -18,6 +19,8 @@ import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime } from '../format';
 import { useMe } from '../me';
 import { AppControlsSection } from './AppControls';
+import { WorkspaceConnectionsSection } from './WorkspaceConnections';
+import { currentKind } from '../teams';
 import { MEMORY_SCOPES, type Connection, type OAuthClient, type Scope } from '../types';
 
 const SCOPE_LABEL: Record<Scope, string> = {
@@ -105,12 +108,14 @@ const clientColumns: Column<OAuthClient>[] = [
 
 export function AppsPage() {
   const me = useMe();
+  const manages = currentKind(me) === 'shared' && (me.workspace.role === 'owner' || me.workspace.role === 'admin');
   return (
     <>
       <PageHeader title="Connected apps" description="Apps that act for you in this workspace, and the clients your server-side jobs use." />
       <Stack gap="xl">
         <AuthorisedApps workspaceId={me.workspace.id} />
         <ClientCredentials workspaceId={me.workspace.id} publicUrl={me.publicUrl} />
+        {manages ? <WorkspaceConnectionsSection workspaceId={me.workspace.id} /> : null}
         <AppControlsSection workspaceId={me.workspace.id} />
       </Stack>
     </>

@@ -4,8 +4,11 @@
  * button; rotate (`POST /keys/:id/rotate`, optionally letting the old key work a while longer) and revoke
  * (`DELETE /keys/:id`), both after a confirmation. The key itself lives only in this page's state while its
  * dialog is open: it is never stored, and the list shows only the prefix.
+ *
+ * The owners and admins of a shared workspace also see "All keys in this workspace" (`GET /workspace/keys`):
+ * every member's key with its holder, each revocable after a confirmation (`DELETE /workspace/keys/:id`).
  */
-import { Alert, Badge, Button, Checkbox, Code, Group, Modal, ScrollArea, Select, Stack, Switch, Table, Text, TextInput, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Code, Group, Modal, ScrollArea, Select, Stack, Switch, Table, Text, TextInput, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -13,7 +16,8 @@ import { del, get, post } from '../api';
 import { ConfirmButton, CopyValue, ErrorNotice, FormButtons, PageHeader } from '../components/common';
 import { dateTime, relativeTime } from '../format';
 import { useMe } from '../me';
-import { SCOPES, type ApiKey, type CreatedKey, type RotatedKey, type Scope } from '../types';
+import { currentKind, ROLE_LABEL } from '../teams';
+import { SCOPES, type ApiKey, type CreatedKey, type RotatedKey, type Scope, type WorkspaceKey } from '../types';
 
 const SCOPE_LABELS: Record<Scope, string> = {
   'memories:read': 'Read memories',
@@ -41,12 +45,14 @@ const GRACE = [
 ];
 
 export function KeysPage() {
+  const me = useMe();
   const queryClient = useQueryClient();
+  const manages = currentKind(me) === 'shared' && (me.workspace.role === 'owner' || me.workspace.role === 'admin');
   const keys = useQuery({ queryKey: ['keys'], queryFn: () => get<{ keys: ApiKey[] }>('/keys') });
   const [creating, setCreating] = useState(false);
   const [shown, setShown] = useState<{ title: string; key: string; note?: string } | null>(null);
   const [showInactive, setShowInactive] = useState(true);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['keys'] });
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['keys'] }), queryClient.invalidateQueries({ queryKey: ['workspace-keys'] })]);
 
   const all = keys.data?.keys ?? [];
   const order = { active: 0, expired: 1, revoked: 2 } as const;
@@ -114,6 +120,7 @@ export function KeysPage() {
           </ScrollArea>
         </Stack>
       )}
+      {manages ? <WorkspaceKeys onChanged={() => void refresh()} /> : null}
       <CreateKeyModal
         opened={creating}
         onClose={() => setCreating(false)}
@@ -121,6 +128,115 @@ export function KeysPage() {
       />
       <ShownOnce shown={shown} onDone={() => setShown(null)} />
     </>
+  );
+}
+
+/** Every key of the shared workspace, for its owners and admins: who holds it, and a Revoke for each active one. */
+function WorkspaceKeys({ onChanged }: { onChanged: () => void }) {
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: ['workspace-keys'], queryFn: () => get<{ keys: WorkspaceKey[] }>('/workspace/keys') });
+  const [showInactive, setShowInactive] = useState(false);
+  const order = { active: 0, expired: 1, revoked: 2 } as const;
+  const all = keys.data?.keys ?? [];
+  const rows = [...all].filter((k) => showInactive || k.status === 'active').sort((a, b) => order[a.status] - order[b.status]);
+  return (
+    <Stack gap="xs" mt="xl" component="section" aria-labelledby="workspace-keys-title">
+      <Title order={3} id="workspace-keys-title">
+        All keys in this workspace
+      </Title>
+      <Text size="sm" c="dimmed">
+        Every member's keys for “{me.workspace.name}”. As {me.workspace.role === 'owner' ? 'an owner' : 'an admin'} you can revoke any of them; the key itself is never shown.
+      </Text>
+      {keys.isError ? <ErrorNotice error={keys.error} title="The workspace's keys could not be loaded" /> : null}
+      {keys.isPending ? (
+        <Text c="dimmed">Loading…</Text>
+      ) : all.length === 0 ? (
+        <Text size="sm">Nobody has a key for this workspace yet.</Text>
+      ) : (
+        <>
+          <Switch label="Show revoked and expired keys" checked={showInactive} onChange={(e) => setShowInactive(e.currentTarget.checked)} />
+          <ScrollArea type="auto">
+            <Table miw={900} verticalSpacing="sm" highlightOnHover aria-label="All keys in this workspace">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Holder</Table.Th>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>
+                    <VisuallyHidden>Actions</VisuallyHidden>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((k) => {
+                  const who = k.holder.name ? `${k.holder.name} (${k.holder.email})` : k.holder.email;
+                  const inactive = k.status !== 'active';
+                  return (
+                    <Table.Tr key={k.id} data-workspace-key-row={k.id} style={inactive ? { background: 'var(--mantine-color-default-hover)' } : undefined}>
+                      <Table.Td>
+                        <Text size="sm">{who}</Text>
+                        <Text size="xs" c="dimmed">
+                          {k.holder.userId === me.user.id ? 'you' : k.holder.role ? ROLE_LABEL[k.holder.role] : 'no longer a member'}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td fw={600}>{k.name}</Table.Td>
+                      <Table.Td>
+                        <Code>{k.prefix}…</Code>
+                      </Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          {k.scopes.map((s) => (
+                            <Badge key={s} size="sm" variant="light" color={s === 'admin' ? 'orange' : 'gray'} style={{ textTransform: 'none' }}>
+                              {s}
+                            </Badge>
+                          ))}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td title={dateTime(k.createdAt)} style={NOWRAP}>
+                        {relativeTime(k.createdAt)}
+                      </Table.Td>
+                      <Table.Td title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined} style={NOWRAP}>
+                        {relativeTime(k.lastUsedAt)}
+                      </Table.Td>
+                      <Table.Td style={NOWRAP}>
+                        <Badge variant={inactive ? 'outline' : 'light'} color={k.status === 'active' ? 'teal' : k.status === 'revoked' ? 'red' : 'gray'}>
+                          {k.status}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        {inactive ? null : (
+                          <ConfirmButton
+                            label="Revoke"
+                            title={`Revoke ${k.holder.email}'s key “${k.name}”?`}
+                            confirmLabel="Revoke key"
+                            message={
+                              <Text size="sm">
+                                Every client using this key is refused from its next request. This cannot be undone; {k.holder.userId === me.user.id ? 'you' : k.holder.email} can create a new key.
+                              </Text>
+                            }
+                            onConfirm={async () => {
+                              await del(`/workspace/keys/${k.id}`);
+                              await queryClient.invalidateQueries({ queryKey: ['workspace-keys'] });
+                              onChanged();
+                              notifications.show({ message: `${k.holder.email}'s key “${k.name}” revoked. Clients using it are refused from now on.` });
+                            }}
+                          />
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </ScrollArea>
+        </>
+      )}
+    </Stack>
   );
 }
 

@@ -7,11 +7,12 @@
  * - The owner and admins invite: a role, optionally the email address it is for, and an expiry. The link is
  *   shown once with a copy button (Cairn keeps only a hash of its token); it works once. Pending
  *   invitations are listed with revoke.
- * - An owner can delete the workspace, after typing its name.
+ * - An owner can hand the workspace over to another member (they become owner, the owner admin, in one
+ *   step) and can delete the workspace, after typing its name.
  * - A personal workspace has no members: the page says so and offers to create a shared one.
  *
  * Endpoints: GET /members, PATCH /members/:userId, DELETE /members/:userId, GET /invitations,
- * POST /invitations, DELETE /invitations/:id, DELETE /workspace (docs/dashboard-api.md).
+ * POST /invitations, DELETE /invitations/:id, POST /workspace/transfer, DELETE /workspace (docs/dashboard-api.md).
  */
 import { Alert, Badge, Button, Code, Group, Modal, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -24,7 +25,7 @@ import { ResponsiveTable, type Column } from '../components/ResponsiveTable';
 import { dateTime } from '../format';
 import { useMe } from '../me';
 import { currentKind, ROLE_HELP, ROLE_LABEL, switchWorkspace, teamErrorMessage } from '../teams';
-import type { CreatedInvitation, Invitation, Member, MembersPage, Role } from '../types';
+import type { CreatedInvitation, Invitation, Member, MembersPage, Role, Transferred } from '../types';
 
 const ROLE_COLOUR: Record<Role, string> = { owner: 'grape', admin: 'indigo', member: 'teal', viewer: 'gray' };
 
@@ -183,18 +184,30 @@ function MembersSection({ workspaceId }: { workspaceId: string }) {
                 onConfirm={() => inWords(del(`/members/${encodeURIComponent(m.userId)}`)).then(() => switchWorkspace(null))}
               />
             ) : manageable(m) ? (
-              <ConfirmButton
-                label="Remove"
-                title={`Remove ${m.name || m.email}?`}
-                message={<Text size="sm">{m.name || m.email} loses access to this workspace at once, and the keys they made for it stop working. The memories they wrote stay.</Text>}
-                confirmLabel="Remove"
-                onConfirm={() =>
-                  inWords(del(`/members/${encodeURIComponent(m.userId)}`)).then(async () => {
-                    await refresh();
-                    notifications.show({ color: 'green', title: 'Member removed', message: `${m.name || m.email} no longer has access.` });
-                  })
-                }
-              />
+              <Group gap={6} wrap="nowrap">
+                {myRole === 'owner' && m.role !== 'owner' ? (
+                  <ConfirmButton
+                    label="Transfer ownership"
+                    color="grape"
+                    title={`Make ${m.name || m.email} the owner?`}
+                    message={
+                      <Text size="sm">
+                        {m.name || m.email} becomes an owner of “{me.workspace.name}” and you become an admin, in one step. As an admin you can still manage members,
+                        keys and apps, but no longer make owners or delete the workspace; only an owner can give that back.
+                      </Text>
+                    }
+                    confirmLabel="Transfer ownership"
+                    onConfirm={() =>
+                      inWords(post<Transferred>('/workspace/transfer', { userId: m.userId })).then(async () => {
+                        notifications.show({ color: 'green', title: 'Ownership transferred', message: `${m.name || m.email} is now the owner; you are an admin.` });
+                        await refresh();
+                        await queryClient.invalidateQueries({ queryKey: ['me'] });
+                      })
+                    }
+                  />
+                ) : null}
+                <RemoveMember member={m} onRemoved={refresh} />
+              </Group>
             ) : null
           }
         />
@@ -451,5 +464,22 @@ function DeleteWorkspace({ name }: { name: string }) {
         </form>
       </Modal>
     </section>
+  );
+}
+
+function RemoveMember({ member: m, onRemoved }: { member: Member; onRemoved: () => Promise<void> }) {
+  return (
+    <ConfirmButton
+      label="Remove"
+      title={`Remove ${m.name || m.email}?`}
+      message={<Text size="sm">{m.name || m.email} loses access to this workspace at once, and the keys they made for it stop working. The memories they wrote stay.</Text>}
+      confirmLabel="Remove"
+      onConfirm={() =>
+        inWords(del(`/members/${encodeURIComponent(m.userId)}`)).then(async () => {
+          await onRemoved();
+          notifications.show({ color: 'green', title: 'Member removed', message: `${m.name || m.email} no longer has access.` });
+        })
+      }
+    />
   );
 }
