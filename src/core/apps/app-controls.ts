@@ -3,13 +3,12 @@ import { credentialEvent } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../principal.js';
 import type { App, AppAccess, AppStore, Role, UserStore } from '../users/user.js';
+import { assertManager, MANAGERS } from '../workspaces/managers.js';
 import type { AppAccessGuard } from './app-access-guard.js';
 
 /** The app the dashboard itself writes as (one per workspace): it cannot be paused or limited. */
 export const DASHBOARD_APP_NAME = 'Dashboard';
 
-/** Roles that may change an app's access in their workspace. */
-const MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 /**
  * App controls (issue 5): the apps of the principal's workspace, and changing what one may do. Anyone in
@@ -31,7 +30,7 @@ export class AppControls {
 
   async setAccess(principal: Principal, appId: string, access: AppAccess): Promise<App> {
     const role = await this.roleOf(principal);
-    if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can change what an app may do (your role: ${role}).`);
+    assertManager(role, 'change what an app may do');
     const app = await this.apps.get(principal.workspaceId, appId);
     if (!app) throw notFound('App');
     if (app.name === DASHBOARD_APP_NAME) {

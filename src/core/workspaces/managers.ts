@@ -19,6 +19,11 @@ export interface CredentialHolder {
 export async function requireManager(users: Pick<UserStore, 'roleIn'>, principal: { readonly userId: string; readonly workspaceId: string }, what: string): Promise<Role> {
   const role = await users.roleIn(principal.userId, principal.workspaceId);
   if (!role) throw notFound('Workspace');
-  if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can ${what} (your role: ${role}).`);
+  assertManager(role, what);
   return role;
+}
+
+/** 403 FORBIDDEN, naming the role and what it cannot do, unless `role` manages its workspace. */
+export function assertManager(role: Role, what: string): void {
+  if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can ${what} (your role: ${role}).`);
 }

@@ -6,6 +6,7 @@ import { BASE62_ALPHABET, newId, randomBase62 } from '../ids.js';
 import type { CredentialKind } from '../principal.js';
 import { normaliseEmail } from '../users/user-service.js';
 import type { Role, UserStore, Workspace } from '../users/user.js';
+import { assertManager, MANAGERS } from './managers.js';
 import type { RoleGuard } from './role-guard.js';
 import type { Invitation, InvitationDetails, Member, WorkspaceStore } from './workspace.js';
 
@@ -13,7 +14,6 @@ export const DEFAULT_INVITATION_HOURS = 7 * 24;
 export const MAX_INVITATION_HOURS = 30 * 24;
 export const MAX_WORKSPACE_NAME = 100;
 
-const MANAGERS: readonly Role[] = ['owner', 'admin'];
 const TOKEN_LENGTH = 32; // base62: about 190 random bits
 const TOKEN_SHAPE = new RegExp(`^[${BASE62_ALPHABET}]{${TOKEN_LENGTH}}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -82,7 +82,7 @@ export class WorkspaceService {
   async setRole(principal: WorkspaceActor, userId: string, role: Role): Promise<Member> {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'Roles can only be changed in a shared workspace.');
-    requireManager(mine, 'change roles');
+    assertManager(mine, 'change roles');
     const target = await this.store.member(workspace.id, userId);
     if (!target) throw notFound('Member');
     if (target.role === role) return target;
@@ -102,7 +102,7 @@ export class WorkspaceService {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'Nobody can be removed from a personal workspace.');
     const leaving = userId === principal.userId;
-    if (!leaving) requireManager(mine, 'remove members');
+    if (!leaving) assertManager(mine, 'remove members');
     const target = await this.store.member(workspace.id, userId);
     if (!target) throw notFound('Member');
     if (!leaving && target.role === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', `Only an owner can remove an owner (your role: ${mine}).`);
@@ -138,7 +138,7 @@ export class WorkspaceService {
 
   async invitations(principal: WorkspaceActor): Promise<InvitationDetails[]> {
     const { workspace, role } = await this.context(principal);
-    requireManager(role, 'see invitations');
+    assertManager(role, 'see invitations');
     return this.store.pendingInvitations(workspace.id, this.clock.now());
   }
 
@@ -146,7 +146,7 @@ export class WorkspaceService {
   async invite(principal: WorkspaceActor, input: { role: Role; email?: string | null; expiresInHours?: number }): Promise<{ invitation: InvitationDetails; token: string }> {
     const { workspace, role: mine } = await this.context(principal);
     requireShared(workspace, 'A personal workspace cannot have members; create a shared workspace to invite people.');
-    requireManager(mine, 'invite people');
+    assertManager(mine, 'invite people');
     if (input.role === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', `Only an owner can invite someone as an owner (your role: ${mine}).`);
     const hours = input.expiresInHours ?? DEFAULT_INVITATION_HOURS;
     if (!Number.isInteger(hours) || hours < 1 || hours > MAX_INVITATION_HOURS) {
@@ -180,7 +180,7 @@ export class WorkspaceService {
 
   async revokeInvitation(principal: WorkspaceActor, id: string): Promise<void> {
     const { workspace, role } = await this.context(principal);
-    requireManager(role, 'revoke invitations');
+    assertManager(role, 'revoke invitations');
     const now = this.clock.now();
     if (!(await this.store.revokeInvitation(workspace.id, id, now, this.event('invitation.revoke', principal, workspace.id, id, now)))) throw notFound('Invitation');
   }
@@ -288,10 +288,6 @@ function workspaceName(raw: string): string {
 
 function requireShared(workspace: Workspace, message: string): void {
   if (workspace.kind !== 'shared') throw new AppError('INVALID_INPUT', message);
-}
-
-function requireManager(role: Role, what: string): void {
-  if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', `Only the workspace's owner or an admin can ${what} (your role: ${role}).`);
 }
 
 function lastOwner(): AppError {
