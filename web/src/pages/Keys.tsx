@@ -189,13 +189,7 @@ function WorkspaceKeys({ onChanged }: { onChanged: () => void }) {
                         <Code>{k.prefix}…</Code>
                       </Table.Td>
                       <Table.Td>
-                        <Group gap={4}>
-                          {k.scopes.map((s) => (
-                            <Badge key={s} size="sm" variant="light" color={s === 'admin' ? 'orange' : 'gray'} style={{ textTransform: 'none' }}>
-                              {s}
-                            </Badge>
-                          ))}
-                        </Group>
+                        <ScopeBadges scopes={k.scopes} />
                       </Table.Td>
                       <Table.Td title={dateTime(k.createdAt)} style={NOWRAP}>
                         {relativeTime(k.createdAt)}
@@ -240,6 +234,19 @@ function WorkspaceKeys({ onChanged }: { onChanged: () => void }) {
   );
 }
 
+/** A key's scopes, `admin` (everything, and key management) in orange. */
+function ScopeBadges({ scopes }: { scopes: readonly string[] }) {
+  return (
+    <Group gap={4}>
+      {scopes.map((s) => (
+        <Badge key={s} size="sm" variant="light" color={s === 'admin' ? 'orange' : 'gray'} style={{ textTransform: 'none' }}>
+          {s}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
 function KeyRow({ apiKey: k, onRotated, onRevoked }: { apiKey: ApiKey; onRotated: (r: RotatedKey) => void; onRevoked: () => void }) {
   const [grace, setGrace] = useState('0');
   const inactive = k.status !== 'active';
@@ -252,13 +259,7 @@ function KeyRow({ apiKey: k, onRotated, onRevoked }: { apiKey: ApiKey; onRotated
         <Code>{k.prefix}…</Code>
       </Table.Td>
       <Table.Td>
-        <Group gap={4}>
-          {k.scopes.map((s) => (
-            <Badge key={s} size="sm" variant="light" color={s === 'admin' ? 'orange' : 'gray'} style={{ textTransform: 'none' }}>
-              {s}
-            </Badge>
-          ))}
-        </Group>
+        <ScopeBadges scopes={k.scopes} />
       </Table.Td>
       <Table.Td title={dateTime(k.createdAt)} style={NOWRAP}>
         {relativeTime(k.createdAt)}
