@@ -189,11 +189,12 @@ export class KyselyMemoryStore implements MemoryStore {
     return rows.map(toVersion);
   }
 
-  async count(scope: WorkspaceScope): Promise<Record<MemoryState, number>> {
+  async count(scope: WorkspaceScope, deletedSince?: number): Promise<Record<MemoryState, number>> {
     const rows = await this.db
       .selectFrom('memories')
       .select(['state', sql<number>`count(*)`.as('n')])
       .where('workspace_id', '=', scope.workspaceId)
+      .$if(deletedSince !== undefined, (q) => q.where((eb) => eb.or([eb('state', '<>', 'deleted'), eb('updated_at', '>=', deletedSince!)])))
       .groupBy('state')
       .execute();
     const out: Record<MemoryState, number> = { active: 0, archived: 0, deleted: 0 };
@@ -201,12 +202,13 @@ export class KyselyMemoryStore implements MemoryStore {
     return out;
   }
 
-  async facets(scope: WorkspaceScope): Promise<MemoryFacets> {
+  async facets(scope: WorkspaceScope, deletedSince?: number): Promise<MemoryFacets> {
     // One pass over the workspace's rows; the few apps and authors found are then named by id.
     const groups = await this.db
       .selectFrom('memories')
       .select(['app_id', 'author_user_id', 'state', sql<number>`count(*)`.as('n')])
       .where('workspace_id', '=', scope.workspaceId)
+      .$if(deletedSince !== undefined, (q) => q.where((eb) => eb.or([eb('state', '<>', 'deleted'), eb('updated_at', '>=', deletedSince!)])))
       .groupBy(['app_id', 'author_user_id', 'state'])
       .execute();
     const counts: Record<MemoryState, number> = { active: 0, archived: 0, deleted: 0 };

@@ -258,14 +258,15 @@ export class MemoryService {
   async counts(principal: Principal): Promise<Record<MemoryState, number>> {
     requireScopes(principal, 'memories:read');
     await this.appAccess.require(principal, 'read');
-    return this.store.count(principal);
+    // Deleted memories past the restore window are gone for every reader, as in lists, before the sweep erases them.
+    return this.store.count(principal, restorableSince(this.retention, this.clock.now()));
   }
 
   /** Counts by state and non-deleted memories per app and author (the dashboard's filter menus). */
   async facets(principal: Principal): Promise<MemoryFacets> {
     requireScopes(principal, 'memories:read');
     await this.appAccess.require(principal, 'read');
-    return this.store.facets(principal);
+    return this.store.facets(principal, restorableSince(this.retention, this.clock.now()));
   }
 
   /**

@@ -99,9 +99,10 @@ export interface MemoryStore {
   /** Every version of the workspace's memory `id`, newest first; [] when the workspace has no such memory. */
   history(scope: WorkspaceScope, id: string): Promise<MemoryVersion[]>;
   /** Count by state, for `me` and the dashboard. */
-  count(scope: WorkspaceScope): Promise<Record<MemoryState, number>>;
+  /** `deletedSince`: deleted memories count only if deleted at or after it (the restore window), as in lists. */
+  count(scope: WorkspaceScope, deletedSince?: number): Promise<Record<MemoryState, number>>;
   /** Counts by state, and non-deleted memories per app and per author (the dashboard's filter menus), most first; one scan. */
-  facets(scope: WorkspaceScope): Promise<MemoryFacets>;
+  facets(scope: WorkspaceScope, deletedSince?: number): Promise<MemoryFacets>;
 }
 
 export interface MemoryFacets {

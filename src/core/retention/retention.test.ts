@@ -61,6 +61,28 @@ describe('deleted memories: restorable within CAIRN_DELETED_RETENTION_DAYS, by t
     expect(await found()).toEqual([recent.id]);
   });
 
+  it('counts a deleted memory in the dashboard’s state totals only while it can be restored', async () => {
+    const ada = await dashboardPerson(t, 'ada@example.com');
+    const dash = (method: string, url: string, body?: unknown) => dashboardRequest(t, ada, method, url, body);
+    const totals = async () => ((await dash('GET', '/v1/memories/facets')).json() as { counts: Record<string, number> }).counts;
+    const old = (await dash('POST', '/v1/memories', { content: 'deleted long ago' })).json() as { memory: { id: string } };
+    await dash('POST', '/v1/memories/bulk-update', { ids: [old.memory.id], state: 'deleted' });
+    t.clock.advance(5 * DAY_MS);
+    const recent = (await dash('POST', '/v1/memories', { content: 'deleted lately' })).json() as { memory: { id: string } };
+    await dash('POST', '/v1/memories/bulk-update', { ids: [recent.memory.id], state: 'deleted' });
+    await dash('POST', '/v1/memories', { content: 'still here' });
+    expect(await totals()).toEqual({ active: 1, archived: 0, deleted: 2 });
+    t.clock.advance(2 * DAY_MS + 1);
+    // No sweep has run: the old one is still a row, but no longer restorable, so no longer counted.
+    expect(await totals()).toEqual({ active: 1, archived: 0, deleted: 1 });
+    // The service's counts (the store's other state total) follow the same rule.
+    const dashboardApp = await t.runtime.services.apps.ensure(ada.workspace.id, 'Dashboard', t.clock.now());
+    const reader: Principal = { userId: ada.user.id, workspaceId: ada.workspace.id, scopes: new Set(['memories:read']), credential: { kind: 'session', id: 'test' }, appId: dashboardApp.id };
+    expect(await t.runtime.services.memories.counts(reader)).toEqual({ active: 1, archived: 0, deleted: 1 });
+    const row = await t.runtime.storage.db.selectFrom('memories').select('state').where('id', '=', old.memory.id).executeTakeFirstOrThrow();
+    expect(row.state).toBe('deleted');
+  });
+
   it('refuses to edit a deleted memory, so an edit cannot push its deletion time (and its purge) back', async () => {
     const owner = await t.createUser('ada@example.com');
     const { key } = await t.createKey(owner);

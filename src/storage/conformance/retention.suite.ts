@@ -89,6 +89,12 @@ export function runRetentionSuite(factory: StorageFactory): void {
         expect((await f.memories.history(scopeOf(ada), live.id)).map((v) => v.action)).toEqual(['update', 'create']);
         expect((await f.memories.history(scopeOf(ada), recent.id)).map((v) => v.action)).toEqual(['delete', 'create']);
         expect(await f.memories.count(scopeOf(ada))).toEqual({ active: 1, archived: 0, deleted: 2 });
+        // Totals within a restore window: deleted memories count only if deleted at or after its start.
+        const recentRow = await f.storage.db.selectFrom('memories').select('updated_at').where('id', '=', recent.id).executeTakeFirstOrThrow();
+        const windowStart = Number(recentRow.updated_at);
+        expect(await f.memories.count(scopeOf(ada), windowStart)).toEqual({ active: 1, archived: 0, deleted: 1 });
+        expect((await f.memories.facets(scopeOf(ada), windowStart)).counts).toEqual({ active: 1, archived: 0, deleted: 1 });
+        expect(await f.memories.count(scopeOf(ada), windowStart + 1)).toEqual({ active: 1, archived: 0, deleted: 0 });
       });
 
       it('drops the full-text rows of erased memories, and their text can be written again', async () => {
