@@ -256,12 +256,18 @@ describe('the consent page', () => {
     const shared = newId('ws', now);
     await t.runtime.storage.db.insertInto('workspaces').values({ id: shared, name: 'Team', kind: 'shared', created_at: now }).execute();
     await t.runtime.storage.db.insertInto('memberships').values({ workspace_id: shared, user_id: ana.user.id, role: 'member', created_at: now }).execute();
+    const readOnly = newId('ws', now + 1);
+    await t.runtime.storage.db.insertInto('workspaces').values({ id: readOnly, name: 'Handbook', kind: 'shared', created_at: now + 1 }).execute();
+    await t.runtime.storage.db.insertInto('memberships').values({ workspace_id: readOnly, user_id: ana.user.id, role: 'viewer', created_at: now + 1 }).execute();
     const stranger = await t.createUser('stranger@example.com');
 
     const start = await get(t.app, jar, authorizeUrl(startParams().params));
     const interaction = relative(location(start));
     const page = await get(t.app, jar, interaction);
-    expect(page.body).toContain(`<option value="${shared}">Team</option>`);
+    // Each option says what the person is there, so a viewer knows before approving that the app can only read.
+    expect(page.body).toContain(`<option value="${shared}">Team (you are a member)</option>`);
+    expect(page.body).toContain(`<option value="${readOnly}">Handbook (you are a viewer: it can only read)</option>`);
+    expect(page.body).toMatch(/<option value="ws_[^"]+" selected>[^<]+ \(personal\)<\/option>/);
     const refused = await postForm(t.app, jar, interaction, { csrf: csrfFrom(page.body), decision: 'approve', workspace: stranger.workspace.id });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain('Choose one of your workspaces');

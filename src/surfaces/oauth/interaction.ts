@@ -133,7 +133,7 @@ async function consentView(options: InteractionRouteOptions, provider: Provider,
     // Refresh tokens are issued to every client allowed the refresh_token grant, asked for or not
     // (oidc-provider drops offline_access from requests without prompt=consent): the page says so.
     offlineAccess: client.grantTypeAllowed('refresh_token'),
-    workspaces: workspaces.map((w) => ({ id: w.id, name: w.name, kind: w.kind })),
+    workspaces: workspaces.map((w) => ({ id: w.id, name: w.name, kind: w.kind, role: w.role })),
     selectedWorkspace: (workspaces.find((w) => w.kind === 'personal') ?? workspaces[0])?.id ?? '',
     userEmail: user.email,
   };

@@ -22,7 +22,8 @@ export interface ConsentView {
   readonly scopes: readonly MemoryScope[];
   /** The client may refresh its tokens, so it stays connected while nobody uses it. */
   readonly offlineAccess: boolean;
-  readonly workspaces: readonly { readonly id: string; readonly name: string; readonly kind: string }[];
+  /** With the person's role there: a viewer's grant can only read, which the page says before they choose. */
+  readonly workspaces: readonly { readonly id: string; readonly name: string; readonly kind: string; readonly role: string }[];
   readonly selectedWorkspace: string;
   readonly userEmail: string;
   readonly problem?: string;
@@ -45,7 +46,7 @@ export function consentPage(v: ConsentView): string {
   ].filter((w): w is string => w !== undefined);
   const scopes = v.scopes.map((s) => `<li>${escapeHtml(SCOPE_DESCRIPTIONS[s])} (${s})</li>`).join('\n');
   const workspaces = v.workspaces
-    .map((w) => `<option value="${escapeHtml(w.id)}"${w.id === v.selectedWorkspace ? ' selected' : ''}>${escapeHtml(w.name)}${w.kind === 'personal' ? ' (personal)' : ''}</option>`)
+    .map((w) => `<option value="${escapeHtml(w.id)}"${w.id === v.selectedWorkspace ? ' selected' : ''}>${escapeHtml(w.name)} (${w.kind === 'personal' ? 'personal' : w.role === 'viewer' ? 'you are a viewer: it can only read' : `you are ${w.role === 'admin' ? 'an' : 'a'} ${w.role}`})</option>`)
     .join('\n');
   return page({
     title: `Connect ${v.clientName} to your Cairn memory?`,
