@@ -15,6 +15,12 @@ export interface CliContext {
   readonly embedder?: Embedder;
   /** Results (the key, tables, JSON): what a script captures. */
   out(text: string): void;
+  /**
+   * Standard output as a stream, for commands that write a lot (`cairn export`): they wait for it to drain
+   * when it is slower than the database (a pipe into gzip, ssh), instead of buffering the whole export in
+   * memory. Without it they write through `out`.
+   */
+  readonly stdout?: NodeJS.WritableStream;
   /** Notes and errors for the person at the terminal, so `--json` output stays parseable. */
   err(text: string): void;
 }

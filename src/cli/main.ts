@@ -30,6 +30,7 @@ export async function main(): Promise<void> {
     env: process.env,
     isTTY: process.stderr.isTTY === true,
     out: (text) => process.stdout.write(text),
+    stdout: process.stdout,
     err: (text) => process.stderr.write(text),
   });
   // Set, not process.exit(): exiting at once could cut off output still queued for a pipe.

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../core/principal.js';
 import { createLogger } from '../../logging.js';
@@ -78,6 +79,35 @@ describe('cairn export / cairn import', () => {
     const back = await cairn(to, ['export', '--workspace', target]);
     const strip = (s: string) => s.split('\n').filter((l) => !l.startsWith('{"type":"app"'));
     expect(strip(back.out)).toEqual(strip(text));
+  });
+
+  it('waits for a slow standard output instead of buffering the export in memory', async () => {
+    const env = dataDir();
+    const ws = await seed(env, 'ana@example.com', 600);
+    // A consumer slower than the database (a pipe into gzip or ssh): one small write at a time.
+    let received = '';
+    let mostBuffered = 0;
+    const slow = new Writable({
+      highWaterMark: 256,
+      write(chunk: Buffer, _encoding, done) {
+        received += chunk.toString();
+        setImmediate(done);
+      },
+    });
+    const rawWrite = slow.write.bind(slow);
+    const write = (text: string) => {
+      const ok = rawWrite(text);
+      mostBuffered = Math.max(mostBuffered, slow.writableLength);
+      return ok;
+    };
+    const sink = Object.assign(slow, { write }) as unknown as NodeJS.WritableStream;
+    let err = '';
+    const code = await runCli(['export', '--workspace', ws], { env, out: write, stdout: sink, err: (t) => (err += t) });
+    expect(code, err).toBe(0);
+    await new Promise<void>((resolve) => slow.end(resolve));
+    expect(received.split('\n').filter((l) => l.startsWith('{"type":"memory"'))).toHaveLength(600);
+    // Never more than the stream's mark and one line waiting: the export paused whenever it was full.
+    expect(mostBuffered).toBeLessThan(256 + 1024);
   });
 
   it('exits non-zero with a line-numbered report on a bad file and imports nothing; --skip-bad-lines imports the rest', async () => {

@@ -39,8 +39,10 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
               memories += 1;
               progress.update(memories);
             } else if (line.startsWith('{"type":"version"')) versions += 1;
-            if (file) {
-              if (!file.write(`${line}\n`)) await once(file, 'drain');
+            // A file or standard output that is slower than the reads makes the export wait, never buffer.
+            const sink = file ?? ctx.stdout;
+            if (sink) {
+              if (!sink.write(`${line}\n`)) await once(sink, 'drain');
             } else ctx.out(`${line}\n`);
           }
         } finally {
