@@ -236,6 +236,8 @@ export const DASHBOARD_ROUTES: readonly RouteCase[] = withHeadTwins([
   dash('GET', '/v1/activity', 200),
   dash('GET', '/v1/activity/daily', 200),
   dash('GET', '/v1/activity/export', 200),
+  dash('GET', '/v1/export', 200),
+  dash('POST', '/v1/import', 200, { body: { results: [{ memory: 'dashboard matrix import {unique}' }] } }),
   dash('GET', '/v1/connect', 200),
   dash('GET', '/v1/apps', 200),
   // Sets a fresh app of the owner ({appId}) to `full`, what it already has, so no other cell is affected.

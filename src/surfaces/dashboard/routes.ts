@@ -2,6 +2,7 @@ import { me } from '../rest/routes/me.js';
 import { memoriesBulkDelete } from '../rest/routes/memories.bulk-delete.js';
 import { exportWorkspace } from '../rest/routes/export.js';
 import { importWorkspace } from '../rest/routes/import.js';
+import { dashboardExport } from './routes/export.js';
 import { authenticatedRoutes } from '../rest/routes.js';
 import { appsList } from './routes/apps.list.js';
 import { appsSetAccess } from './routes/apps.set-access.js';
@@ -40,11 +41,12 @@ import type { RegisterDashboardRoute } from './types.js';
 /**
  * The REST routes the dashboard mirrors: the same modules, so a route takes and returns the same thing on
  * both surfaces. `me` is the dashboard's own (it describes a person, not a credential), and bulk-delete is
- * replaced by bulk-update (which can also restore). Export and import are not mirrored: they stream whole
- * workspaces (an import takes a raw body up to CAIRN_IMPORT_MAX_BYTES, which the dashboard's JSON body limit
- * and CSRF rule are not built for); the dashboard can add its own when it has a page for them.
+ * replaced by bulk-update (which can also restore). Import is mirrored as it is (its own context with raw-stream
+ * body parsers up to CAIRN_IMPORT_MAX_BYTES; the dashboard's CSRF rule is an onRequest hook, so it refuses a
+ * cross-site upload before the body is read). Export is the dashboard's own, to name the file after the workspace
+ * (the same handler).
  */
-const NOT_MIRRORED = new Set<RegisterDashboardRoute>([me, memoriesBulkDelete, exportWorkspace, importWorkspace]);
+const NOT_MIRRORED = new Set<RegisterDashboardRoute>([me, memoriesBulkDelete, exportWorkspace]);
 
 export const mirroredRestRoutes: readonly RegisterDashboardRoute[] = authenticatedRoutes.filter((r) => !NOT_MIRRORED.has(r));
 
@@ -59,6 +61,7 @@ export const dashboardRoutes: readonly RegisterDashboardRoute[] = [
   activityList,
   activityDaily,
   activityExport,
+  dashboardExport,
   connect,
   appsList,
   appsSetAccess,
