@@ -133,6 +133,34 @@ export async function download(path: string, query?: Query): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * POSTs a file as the raw request body (the workspace import), with the dashboard's headers; answers the JSON
+ * reply or throws ApiError like `api`.
+ */
+export async function upload<T>(path: string, file: Blob, contentType: string, query?: Query): Promise<T> {
+  const headers: Record<string, string> = { 'X-Cairn-Dashboard': '1', Accept: 'application/json', 'Content-Type': contentType };
+  const ws = chosenWorkspace();
+  if (ws) headers['X-Cairn-Workspace'] = ws;
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + withQuery(path, query), { method: 'POST', headers, body: file, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cairn could not be reached. Check your connection and try again.', undefined);
+  }
+  let parsed: unknown = undefined;
+  try {
+    parsed = await res.json();
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (!res.ok) {
+    const err = (parsed as ApiErrorBody | undefined)?.error;
+    if (res.status === 401) window.location.assign(loginUrl());
+    throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? `Request failed (${res.status})`, err?.details);
+  }
+  return parsed as T;
+}
+
 export const get = <T>(path: string, query?: Query) => api<T>('GET', path, undefined, query);
 export const post = <T>(path: string, body: unknown = {}, workspace?: string) => api<T>('POST', path, body, undefined, workspace);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);

@@ -48,6 +48,7 @@ import { useMe } from '../me';
 import { canWrite } from '../teams';
 import type { Facets, Memory, MemoryPage, MemoryState, SearchResults } from '../types';
 import { MemoryHistory } from './MemoryHistory';
+import { TransferActions } from './MemoriesTransfer';
 
 const PAGE = 100;
 const SEARCH_LIMIT = 100;
@@ -145,6 +146,7 @@ export function MemoriesPage() {
     <>
       <PageHeader
         title="Memories"
+        actions={<TransferActions writable={writable} />}
         description={
           counts ? `${counts.active.toLocaleString()} active · ${counts.archived.toLocaleString()} archived · ${counts.deleted.toLocaleString()} deleted` : 'What your agents remember'
         }
