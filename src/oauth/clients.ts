@@ -11,6 +11,7 @@ import { toAuditRow } from '../storage/audit-repo.js';
 import type { Database, OAuthClientsTable } from '../storage/schema.js';
 import type { OAuthStore } from './adapter.js';
 import { MEMORY_SCOPES, type MemoryScope } from './scopes.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 /** A client-credentials client as listed; never its secret. */
 export interface ClientView {
@@ -47,7 +48,7 @@ const TOUCH_EVERY_MS = 60_000;
  * carry the owner's user, workspace and app and live only while the client exists (`isActive`).
  */
 export class ClientCredentialsClients {
-  private readonly liveness = new Map<string, { active: boolean; at: number }>();
+  private readonly liveness: TtlCache<boolean>;
   private readonly deletedListeners: ((clientId: string) => void)[] = [];
 
   constructor(
@@ -55,8 +56,10 @@ export class ClientCredentialsClients {
     private readonly store: OAuthStore,
     private readonly apps: AppStore,
     private readonly clock: Clock,
-    private readonly options: { readonly cacheTtlMs: number; readonly maxEntries: number } = { cacheTtlMs: 5000, maxEntries: 10_000 },
-  ) {}
+    options: { readonly cacheTtlMs: number; readonly maxEntries: number } = { cacheTtlMs: 5000, maxEntries: 10_000 },
+  ) {
+    this.liveness = new TtlCache({ ttlMs: options.cacheTtlMs, maxEntries: options.maxEntries });
+  }
 
   /** Called with the id of every client deleted on this instance (the resource server drops its cached tokens). */
   onDeleted(listener: (clientId: string) => void): void {
@@ -154,7 +157,7 @@ export class ClientCredentialsClients {
       await trx.deleteFrom('oauth_clients').where('client_id', '=', clientId).execute();
       await trx.insertInto('audit_log').values(audit).execute();
     });
-    this.liveness.set(clientId, { active: false, at: now });
+    this.liveness.set(clientId, false, now);
     for (const listener of this.deletedListeners) listener(clientId);
   }
 
@@ -193,11 +196,10 @@ export class ClientCredentialsClients {
   /** TokenLiveness for client-credentials tokens: cached briefly, dropped at once on a local delete. */
   async isActive(clientId: string): Promise<boolean> {
     const now = this.clock.now();
-    const hit = this.liveness.get(clientId);
-    if (hit && now - hit.at < this.options.cacheTtlMs) return hit.active;
+    const hit = this.liveness.get(clientId, now);
+    if (hit) return hit.value;
     const active = (await this.owner(clientId)) !== undefined;
-    if (this.liveness.size >= this.options.maxEntries) this.liveness.clear();
-    this.liveness.set(clientId, { active, at: now });
+    this.liveness.set(clientId, active, now);
     return active;
   }
 

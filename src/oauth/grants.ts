@@ -11,6 +11,7 @@ import type { Database, OAuthGrantsTable } from '../storage/schema.js';
 import type { OAuthStore } from './adapter.js';
 import type { ClientActor, ClientCredentialsClients } from './clients.js';
 import type { MemoryScope } from './scopes.js';
+import { TtlCache } from '../core/ttl-cache.js';
 
 /** Cairn's record of one consented grant: what its access tokens act as. */
 export interface GrantRecord {
@@ -46,7 +47,7 @@ const TOUCH_EVERY_MS = 60_000;
  * Fail closed: a store error propagates (503), it is never read as "active".
  */
 export class OAuthGrants implements TokenLiveness {
-  private readonly liveness = new Map<string, { active: boolean; at: number }>();
+  private readonly liveness: TtlCache<boolean>;
   private readonly revokedListeners: ((grantId: string) => void)[] = [];
 
   constructor(
@@ -54,8 +55,9 @@ export class OAuthGrants implements TokenLiveness {
     private readonly store: OAuthStore,
     private readonly clients: ClientCredentialsClients,
     private readonly clock: Clock,
-    private readonly options: GrantsOptions = { cacheTtlMs: 5000, maxEntries: 10_000 },
+    options: GrantsOptions = { cacheTtlMs: 5000, maxEntries: 10_000 },
   ) {
+    this.liveness = new TtlCache({ ttlMs: options.cacheTtlMs, maxEntries: options.maxEntries });
     store.setHooks({ onGrantDestroyed: (grantId) => this.markRevoked(grantId, null) });
   }
 
@@ -95,10 +97,10 @@ export class OAuthGrants implements TokenLiveness {
 
   async isGrantActive(grantId: string): Promise<boolean> {
     const now = this.clock.now();
-    const hit = this.liveness.get(grantId);
-    if (hit && now - hit.at < this.options.cacheTtlMs) return hit.active;
+    const hit = this.liveness.get(grantId, now);
+    if (hit) return hit.value;
     const active = (await this.active(grantId)) !== undefined;
-    this.remember(grantId, active, now);
+    this.liveness.set(grantId, active, now);
     return active;
   }
 
@@ -212,13 +214,8 @@ export class OAuthGrants implements TokenLiveness {
           .execute();
       });
     }
-    this.remember(grantId, false, now);
+    this.liveness.set(grantId, false, now);
     for (const listener of this.revokedListeners) listener(grantId);
-  }
-
-  private remember(grantId: string, active: boolean, now: number): void {
-    if (this.liveness.size >= this.options.maxEntries) this.liveness.clear();
-    this.liveness.set(grantId, { active, at: now });
   }
 }
 

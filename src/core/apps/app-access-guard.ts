@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error.js';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../principal.js';
+import { TtlCache } from '../ttl-cache.js';
 import type { App, AppAccess, AppStore } from '../users/user.js';
 
 export interface AppAccessGuardOptions {
@@ -20,13 +21,15 @@ export interface AppAccessGuardOptions {
  * access on error.
  */
 export class AppAccessGuard {
-  private readonly known = new Map<string, { readonly app: Pick<App, 'name' | 'access'>; readonly at: number }>();
+  private readonly known: TtlCache<Pick<App, 'name' | 'access'>>;
 
   constructor(
     private readonly apps: Pick<AppStore, 'get'>,
     private readonly clock: Clock,
-    private readonly options: AppAccessGuardOptions,
-  ) {}
+    options: AppAccessGuardOptions,
+  ) {
+    this.known = new TtlCache(options);
+  }
 
   /** Throws APP_PAUSED, or APP_READ_ONLY for a write, unless the principal's app may do `need`. */
   async require(principal: Principal, need: 'read' | 'write'): Promise<void> {
@@ -45,22 +48,14 @@ export class AppAccessGuard {
 
   /** Called with every change made on this instance, so it applies here at once. */
   changed(app: App): void {
-    this.remember(app.workspaceId, app.id, { name: app.name, access: app.access });
+    this.known.set(key(app.workspaceId, app.id), { name: app.name, access: app.access }, this.clock.now());
   }
 
-  private async appOf(workspaceId: string, appId: string): Promise<Pick<App, 'name' | 'access'>> {
-    const now = this.clock.now();
-    const hit = this.known.get(key(workspaceId, appId));
-    if (hit && now - hit.at < this.options.ttlMs) return hit.app;
-    const app = await this.apps.get(workspaceId, appId);
-    const seen: { name: string; access: AppAccess } = app ? { name: app.name, access: app.access } : { name: appId, access: 'paused' };
-    this.remember(workspaceId, appId, seen);
-    return seen;
-  }
-
-  private remember(workspaceId: string, appId: string, app: Pick<App, 'name' | 'access'>): void {
-    if (this.known.size >= this.options.maxEntries) this.known.clear();
-    this.known.set(key(workspaceId, appId), { app, at: this.clock.now() });
+  private appOf(workspaceId: string, appId: string): Promise<Pick<App, 'name' | 'access'>> {
+    return this.known.getOrLoad(key(workspaceId, appId), () => this.clock.now(), async () => {
+      const app = await this.apps.get(workspaceId, appId);
+      return app ? { name: app.name, access: app.access } : { name: appId, access: 'paused' as AppAccess };
+    });
   }
 }
 

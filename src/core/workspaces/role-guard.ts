@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../../errors/app-error.js';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../principal.js';
+import { TtlCache } from '../ttl-cache.js';
 import type { Role, UserStore } from '../users/user.js';
 
 export interface RoleGuardOptions {
@@ -22,13 +23,15 @@ const WRITERS: readonly Role[] = ['owner', 'admin', 'member'];
  * `ttlMs`. A store that cannot be read fails the request (503): never access on error.
  */
 export class RoleGuard {
-  private readonly known = new Map<string, { readonly role: Role | undefined; readonly at: number }>();
+  private readonly known: TtlCache<Role | undefined>;
 
   constructor(
     private readonly users: Pick<UserStore, 'roleIn'>,
     private readonly clock: Clock,
-    private readonly options: RoleGuardOptions,
-  ) {}
+    options: RoleGuardOptions,
+  ) {
+    this.known = new TtlCache(options);
+  }
 
   /** The principal's role in its workspace; throws NOT_FOUND without one, FORBIDDEN for a viewer's write. */
   async require(principal: Principal, need: 'read' | 'write'): Promise<Role> {
@@ -42,25 +45,16 @@ export class RoleGuard {
 
   /** Called with every role change (undefined: the membership ended) made on this instance. */
   changed(userId: string, workspaceId: string, role: Role | undefined): void {
-    this.remember(userId, workspaceId, role);
+    this.known.set(key(userId, workspaceId), role, this.clock.now());
   }
 
   /** Called when a workspace is deleted on this instance: every membership in it ended. */
   workspaceDeleted(workspaceId: string): void {
-    for (const k of this.known.keys()) if (k.startsWith(`${workspaceId} `)) this.known.set(k, { role: undefined, at: this.clock.now() });
+    for (const k of [...this.known.keys()]) if (k.startsWith(`${workspaceId} `)) this.known.set(k, undefined, this.clock.now());
   }
 
-  private async roleOf(userId: string, workspaceId: string): Promise<Role | undefined> {
-    const hit = this.known.get(key(userId, workspaceId));
-    if (hit && this.clock.now() - hit.at < this.options.ttlMs) return hit.role;
-    const role = await this.users.roleIn(userId, workspaceId);
-    this.remember(userId, workspaceId, role);
-    return role;
-  }
-
-  private remember(userId: string, workspaceId: string, role: Role | undefined): void {
-    if (this.known.size >= this.options.maxEntries) this.known.clear();
-    this.known.set(key(userId, workspaceId), { role, at: this.clock.now() });
+  private roleOf(userId: string, workspaceId: string): Promise<Role | undefined> {
+    return this.known.getOrLoad(key(userId, workspaceId), () => this.clock.now(), () => this.users.roleIn(userId, workspaceId));
   }
 }
 
