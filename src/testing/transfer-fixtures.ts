@@ -1,10 +1,23 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { AppAccess } from '../core/users/user.js';
-import type { TestApp } from './build-test-app.js';
+import { buildTestApp, type TestApp } from './build-test-app.js';
 
 // Shared by the export/import tests on SQLite (transfer.test.ts) and PostgreSQL (transfer.pg.test.ts).
 
 export type Owner = Awaited<ReturnType<TestApp['createUser']>>;
+
+/** A maker of test servers (SQLite, each its own), all closed after each test of the file that calls this. */
+export function serversClosedAfterEach(): (env?: Record<string, string>) => Promise<TestApp> {
+  const open: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => t.close()));
+  });
+  return async (env) => {
+    const t = await buildTestApp(env ? { env } : {});
+    open.push(t);
+    return t;
+  };
+}
 
 export async function setAccess(t: TestApp, owner: Owner, appName: string, access: AppAccess): Promise<void> {
   const app = (await t.runtime.services.apps.list(owner.workspace.id)).find((a) => a.name === appName)!;

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../testing/build-test-app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../../testing/build-test-app.js';
 import { dashboardPerson, dashboardRequest, type DashboardPerson } from '../../testing/dashboard.js';
-import { exportOf, memoryRows } from '../../testing/transfer-fixtures.js';
+import { exportOf, memoryRows, serversClosedAfterEach } from '../../testing/transfer-fixtures.js';
 
 // The dashboard's GET /v1/export and POST /v1/import (the session's workspace): the CSRF rule on the upload,
 // the roles (a viewer exports but cannot import), one workspace only, and a round trip that gives the REST
 // export's bytes.
 
-const open: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
-
-async function server(env?: Record<string, string>): Promise<TestApp> {
-  const t = await buildTestApp(env ? { env } : {});
-  open.push(t);
-  return t;
-}
+const server = serversClosedAfterEach();
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
 const graph = (...names: string[]) => names.map((n) => JSON.stringify({ type: 'entity', name: n, entityType: 'person', observations: [`${n} likes tea`] })).join('\n') + '\n';

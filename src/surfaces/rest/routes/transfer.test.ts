@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../testing/build-test-app.js';
-import { exportOf, importInto, memoryRows, seeded, setAccess, versionRows } from '../../../testing/transfer-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { exportOf, importInto, memoryRows, seeded, serversClosedAfterEach, setAccess, versionRows } from '../../../testing/transfer-fixtures.js';
 
 // GET /v1/export and POST /v1/import over inject: the round trip, idempotent re-import, bad lines, another
 // workspace's ids and memories, paused apps, and the foreign formats.
 
-const open: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
-
-async function server(env?: Record<string, string>): Promise<TestApp> {
-  const t = await buildTestApp(env ? { env } : {});
-  open.push(t);
-  return t;
-}
+const server = serversClosedAfterEach();
 
 describe('export → import into a fresh server → export', () => {
   it('gives byte-identical JSONL, and a re-import changes nothing', async () => {
